@@ -1,0 +1,155 @@
+//! The receive loop of a service incarnation and the start functions that spawn it.
+
+use crate::child_spec::{ChildKind, ChildSpec, StartArgs, StartFn, StartedChild};
+use crate::error::StartError;
+use crate::exit_reason::ExitReason;
+use crate::mailbox::{Envelope, Mailbox};
+use crate::process::{spawn_process, ExitLink, ProcessCell, ProcessHandle, ShutdownSignal};
+use crate::service::{Context, Service};
+use crate::service_ref::ServiceRef;
+use crate::snapshot::Introspect;
+use std::sync::Arc;
+use tokio::sync::oneshot;
+
+type InitAck = oneshot::Sender<Result<(), String>>;
+
+async fn run_service<S: Service>(
+    mut state: S,
+    mailbox: Arc<Mailbox<S>>,
+    cell: Arc<ProcessCell>,
+    mut shutdown: ShutdownSignal,
+    init_ack: Option<InitAck>,
+) -> ExitReason {
+    let mut ctx = Context {
+        myself: ServiceRef::from_mailbox(mailbox.clone()),
+        pid: cell.pid(),
+        stop: None,
+        timers: Vec::new(),
+    };
+    drop(cell);
+    if let Err(error) = state.init(&mut ctx).await {
+        let message = error.to_string();
+        if let Some(ack) = init_ack {
+            let _ = ack.send(Err(message.clone()));
+        }
+        return ExitReason::Error(message.into());
+    }
+    if let Some(ack) = init_ack {
+        let _ = ack.send(Ok(()));
+    }
+    loop {
+        if let Some(reason) = ctx.stop.take() {
+            state.terminate(&reason, &mut ctx).await;
+            return reason;
+        }
+        let envelope = tokio::select! {
+            biased;
+            reason = shutdown.requested() => {
+                state.terminate(&reason, &mut ctx).await;
+                return reason;
+            }
+            envelope = mailbox.recv() => envelope,
+        };
+        match envelope {
+            Envelope::Call(request, reply_to) => {
+                let reply = state.handle_call(request, &mut ctx).await;
+                reply_to.send(reply);
+            }
+            Envelope::Cast(message) => state.handle_cast(message, &mut ctx).await,
+            Envelope::Info(info) => state.handle_info(info, &mut ctx).await,
+        }
+    }
+}
+
+fn spawn_incarnation<S: Service>(
+    state: S,
+    mailbox: Arc<Mailbox<S>>,
+    link: Option<ExitLink>,
+    path: Arc<str>,
+    init_ack: Option<InitAck>,
+) -> ProcessHandle {
+    let (cell, shutdown) = ProcessCell::new(path);
+    mailbox.activate(cell.clone());
+    if link.is_none() {
+        // Nobody supervises it: once it exits, callers must learn at once that it is gone.
+        let weak = Arc::downgrade(&mailbox);
+        cell.add_monitor(Box::new(move |_| {
+            if let Some(mailbox) = weak.upgrade() {
+                mailbox.deactivate();
+            }
+        }));
+    }
+    let body = run_service(state, mailbox, cell.clone(), shutdown, init_ack);
+    let abort = spawn_process(cell.clone(), link, "service", body);
+    ProcessHandle { cell, abort }
+}
+
+/// Spawns an incarnation without waiting for its `init`.
+pub(crate) fn spawn_service<S: Service>(
+    state: S,
+    mailbox: Arc<Mailbox<S>>,
+    link: Option<ExitLink>,
+    path: Arc<str>,
+) -> ProcessHandle {
+    spawn_incarnation(state, mailbox, link, path, None)
+}
+
+/// Spawns an incarnation and waits until its `init` has succeeded (OTP's synchronous start).
+pub(crate) async fn start_service<S: Service>(
+    state: S,
+    mailbox: Arc<Mailbox<S>>,
+    link: Option<ExitLink>,
+    path: Arc<str>,
+) -> Result<ProcessHandle, StartError> {
+    let child: Arc<str> = mailbox.name.clone();
+    let (ack_tx, ack_rx) = oneshot::channel();
+    let process = spawn_incarnation(state, mailbox, link, path, Some(ack_tx));
+    match ack_rx.await {
+        Ok(Ok(())) => Ok(process),
+        Ok(Err(message)) => {
+            process.cell.wait_exit().await;
+            Err(StartError::InitFailed { child, message })
+        }
+        Err(_) => {
+            let reason = process.cell.wait_exit().await;
+            Err(StartError::ExitedDuringStart { child, reason })
+        }
+    }
+}
+
+impl ChildSpec {
+    /// A worker child running the service built by `factory`, and the handle to reach it.
+    ///
+    /// `factory` runs for each incarnation, so a restarted service starts from fresh state
+    /// (state that must survive lives in storage `init` reloads, as in OTP).
+    pub fn service<S, F>(id: impl Into<Arc<str>>, factory: F) -> (ChildSpec, ServiceRef<S>)
+    where
+        S: Service,
+        F: Fn() -> S + Send + Sync + 'static,
+    {
+        let id: Arc<str> = id.into();
+        let mailbox = Mailbox::<S>::new(id.clone());
+        let handle = ServiceRef::from_mailbox(mailbox.clone());
+        let start: StartFn = Arc::new(move |args: StartArgs| {
+            let mailbox = mailbox.clone();
+            let state = factory();
+            Box::pin(async move {
+                let process =
+                    start_service(state, mailbox.clone(), Some(args.link), args.path).await?;
+                let len_source = mailbox.clone();
+                let stop_source = mailbox;
+                Ok(StartedChild {
+                    process,
+                    introspect: Introspect::Worker {
+                        mailbox_len: Some(Arc::new(move || len_source.len())),
+                    },
+                    on_stopped: Some(Arc::new(move || stop_source.deactivate())),
+                })
+            })
+        });
+        (
+            ChildSpec::from_start_fn(id, ChildKind::Worker, start),
+            handle,
+        )
+    }
+}

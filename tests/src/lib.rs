@@ -1,0 +1,1 @@
+//! Workspace-wide integration, end-to-end and fault-injection tests live in `tests/`.
