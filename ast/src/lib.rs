@@ -1,0 +1,60 @@
+//! The AST layer of ElixirScope: turns an Elixir or Rust project directory into one
+//! language-neutral, queryable model, and keeps going when a file is broken.
+//!
+//! It sits above `runtime-core` and below `cpg` (see the workspace's design). The pure part,
+//! usable alone, is [`parse_source`] / [`parse_file`] (one file -> [`ParsedFile`]: a
+//! [`FileModel`] plus the tree-sitter tree) and [`discover_files`].
+//!
+//! ```
+//! use elixir_scope_ast::{parse_source, CallKind, Language, ParseOptions};
+//!
+//! let src = br#"
+//! defmodule Shop.Cart do
+//!   alias Shop.Repo
+//!   def total(items) when is_list(items), do: items |> Enum.map(&price/1) |> Enum.sum()
+//!   def total(_), do: 0
+//!   defp price(%{price: p}), do: p
+//! end
+//! "#;
+//! let parsed = parse_source("lib/cart.ex", Language::Elixir, src, &ParseOptions::default());
+//! let model = &parsed.model;
+//! assert_eq!(model.modules[0].name, "Shop.Cart");
+//! let total = model.functions.iter().find(|f| f.name == "total").unwrap();
+//! assert_eq!((total.arity, total.clauses.len()), (1, 2));
+//! let map = total.calls.iter().find(|c| c.name == "map").unwrap();
+//! assert_eq!((map.kind, map.arity, map.piped), (CallKind::Remote, 2, true));
+//! assert!(total.calls.iter().any(|c| c.capture && c.name == "price" && c.arity == 1));
+//! ```
+//!
+//! For the CPG layer: [`ParsedFile::body_node`] gives the tree-sitter node of a clause body
+//! to walk for control and data flow; spans in the model are byte ranges into the same
+//! source.
+
+mod diagnostic;
+mod discovery;
+mod elixir;
+mod error;
+mod language;
+mod model;
+mod model_builder;
+mod parse_options;
+mod parsed_file;
+mod rust_lang;
+mod source_text;
+mod span;
+mod syntax_errors;
+
+pub use diagnostic::{Diagnostic, DiagnosticKind, Severity};
+pub use discovery::{discover_files, SourceFile, SKIPPED_DIRS};
+pub use error::AstError;
+pub use language::Language;
+pub use model::{
+    Attribute, Call, CallKind, Clause, FileModel, Function, FunctionId, FunctionKind, Import,
+    ImportFilter, ImportKind, Module, ModuleId, ModuleKind, Param, Visibility,
+};
+pub use parse_options::{ParseOptions, DEFAULT_MAX_FILE_BYTES};
+pub use parsed_file::{content_hash, parse_file, parse_source, parse_tree, ParsedFile};
+pub use span::{Position, Span};
+
+/// Re-exported so callers walking [`ParsedFile::tree`] use the same tree-sitter version.
+pub use tree_sitter;

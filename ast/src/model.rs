@@ -1,0 +1,331 @@
+//! The language-neutral model of one source file: modules, functions, calls, imports and
+//! diagnostics. Everything here is plain data (serde-serialisable); the syntax tree it was
+//! extracted from lives in [`crate::ParsedFile`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostic::Diagnostic;
+use crate::language::Language;
+use crate::span::Span;
+
+/// Index of a module inside [`FileModel::modules`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ModuleId(pub u32);
+
+/// Index of a function inside [`FileModel::functions`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct FunctionId(pub u32);
+
+/// Everything extracted from one file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileModel {
+    /// Path as given to the parser (relative to the project root when discovered).
+    pub path: String,
+    pub language: Language,
+    /// blake3 of the raw file bytes, lowercase hex.
+    pub content_hash: String,
+    pub size_bytes: u64,
+    pub line_count: u32,
+    pub modules: Vec<Module>,
+    pub functions: Vec<Function>,
+    pub imports: Vec<Import>,
+    /// Calls made outside any function (module bodies, scripts), with their enclosing module.
+    pub module_level_calls: Vec<Call>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl FileModel {
+    /// An empty model for a file that could not be parsed; `diagnostics` says why.
+    pub fn unparsed(
+        path: &str,
+        language: Language,
+        content_hash: String,
+        size_bytes: u64,
+        diagnostics: Vec<Diagnostic>,
+    ) -> Self {
+        FileModel {
+            path: path.to_owned(),
+            language,
+            content_hash,
+            size_bytes,
+            line_count: 0,
+            modules: Vec::new(),
+            functions: Vec::new(),
+            imports: Vec::new(),
+            module_level_calls: Vec::new(),
+            diagnostics,
+        }
+    }
+
+    /// The module with this id.
+    pub fn module(&self, id: ModuleId) -> Option<&Module> {
+        self.modules.get(id.0 as usize)
+    }
+
+    /// The function with this id.
+    pub fn function(&self, id: FunctionId) -> Option<&Function> {
+        self.functions.get(id.0 as usize)
+    }
+
+    /// Functions defined directly in the module `id`.
+    pub fn functions_of(&self, id: ModuleId) -> impl Iterator<Item = &Function> + '_ {
+        self.functions.iter().filter(move |f| f.module == Some(id))
+    }
+
+    /// The module with this fully qualified name.
+    pub fn module_by_name(&self, name: &str) -> Option<&Module> {
+        self.modules.iter().find(|m| m.name == name)
+    }
+
+    /// True when the file has at least one error-severity diagnostic.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.is_error())
+    }
+}
+
+/// What kind of container a [`Module`] is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ModuleKind {
+    /// `defmodule`.
+    ElixirModule,
+    /// `defprotocol`.
+    ElixirProtocol,
+    /// `defimpl Protocol, for: Type`.
+    ElixirImpl {
+        protocol: String,
+        for_type: Option<String>,
+    },
+    /// The module a Rust file is (crate root or a `mod` file), named from its path.
+    RustFile,
+    /// An inline `mod name { ... }`.
+    RustMod,
+    /// `impl Type` or `impl Trait for Type`.
+    RustImpl {
+        self_type: String,
+        trait_name: Option<String>,
+    },
+    /// `trait Name { ... }`.
+    RustTrait,
+}
+
+/// A module-like container: Elixir modules, Rust files, modules, impls and traits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Module {
+    pub id: ModuleId,
+    /// Fully qualified: `MyApp.Worker.Inner` (Elixir), `crate::net::tcp` (Rust module),
+    /// `crate::net::impl Speak for Dog` (Rust impl) or `crate::net::Speak` (Rust trait).
+    pub name: String,
+    /// The name as written at the definition (`Inner`, `tcp`, `Dog`).
+    pub local_name: String,
+    pub kind: ModuleKind,
+    pub parent: Option<ModuleId>,
+    pub span: Span,
+    /// `@moduledoc` text or `//!` / `///` doc comments.
+    pub doc: Option<String>,
+    pub attributes: Vec<Attribute>,
+    pub visibility: Visibility,
+}
+
+/// Visibility of a function or module.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    /// `def`, `defmacro`, Rust `pub`.
+    Public,
+    /// `defp`, `defmacrop`, Rust items without a modifier.
+    Private,
+    /// Rust `pub(crate)`.
+    Crate,
+    /// Rust `pub(super)`, `pub(self)`, `pub(in path)`: the modifier as written.
+    Restricted(String),
+}
+
+/// How a function was defined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FunctionKind {
+    Def,
+    Defp,
+    Defmacro,
+    Defmacrop,
+    Defguard,
+    Defguardp,
+    /// `defdelegate`: its single call is the delegation target.
+    Defdelegate,
+    /// Rust `fn` with a body (free function or method).
+    RustFn,
+    /// Rust `fn` declared without a body (trait method signature, `extern` block item).
+    RustFnSignature,
+}
+
+impl FunctionKind {
+    /// True for the Elixir macro-defining kinds.
+    pub fn is_macro(self) -> bool {
+        matches!(self, FunctionKind::Defmacro | FunctionKind::Defmacrop)
+    }
+}
+
+/// A function: all clauses sharing name and arity in one module (Elixir), or one `fn` (Rust).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Function {
+    pub id: FunctionId,
+    pub name: String,
+    /// Number of parameters. Elixir: all parameters, defaults included (see `min_arity`).
+    /// Rust: declared parameters including `self`, so method calls (receiver counted) and
+    /// pipes (piped value counted) compare arities the same way.
+    pub arity: u32,
+    /// Elixir: arity without the `\\` default parameters. Equal to `arity` otherwise.
+    pub min_arity: u32,
+    pub kind: FunctionKind,
+    pub visibility: Visibility,
+    pub module: Option<ModuleId>,
+    /// Covers every clause.
+    pub span: Span,
+    pub clauses: Vec<Clause>,
+    /// `@doc` text (`Some("")` never; `@doc false` gives `doc_hidden`) or `///` comments.
+    pub doc: Option<String>,
+    pub doc_hidden: bool,
+    /// `@impl`, `@spec`, other module attributes before the first clause; Rust `#[...]`.
+    pub attributes: Vec<Attribute>,
+    /// Calls made in any clause (heads, guards and bodies), in source order.
+    pub calls: Vec<Call>,
+    /// False when a syntax error touches the function's span, or the function was recovered
+    /// from a missing `end`: its clauses, calls and span may be incomplete.
+    pub reliable: bool,
+    /// The name is computed at compile time (`def unquote(name)()`): `name` is the source text.
+    pub generated_name: bool,
+}
+
+impl Function {
+    /// True when an attribute with this name is present (`impl`, `test`, `inline`...).
+    pub fn has_attribute(&self, name: &str) -> bool {
+        self.attributes.iter().any(|a| a.name == name)
+    }
+}
+
+/// One clause of a function (Rust functions have exactly one).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Clause {
+    /// The whole definition (`def ... end`, `fn ... { }`).
+    pub span: Span,
+    /// The head: name, parameters and guard.
+    pub head_span: Span,
+    /// The body (`do` block / `do:` value / Rust block). None for signatures.
+    pub body_span: Option<Span>,
+    pub params: Vec<Param>,
+    /// Guard expression source (`when ...`); Rust where-clauses are not guards.
+    pub guard: Option<String>,
+    pub guard_span: Option<Span>,
+}
+
+/// One parameter of a clause.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Param {
+    /// The pattern as written (`%{a: 1} = x`, `mut v`, `&self`).
+    pub pattern: String,
+    /// The bound variable when the pattern is (or ends in) a single name.
+    pub name: Option<String>,
+    /// Elixir `\\` default value source.
+    pub default: Option<String>,
+    /// Rust type annotation source.
+    pub type_annotation: Option<String>,
+    pub span: Span,
+}
+
+/// An attribute: Elixir `@name value` before a definition, Rust `#[name(args)]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attribute {
+    pub name: String,
+    /// Source text of the value / arguments, if any.
+    pub value: Option<String>,
+    pub span: Span,
+}
+
+/// How a call is made. Resolution to a definition is the CPG layer's job; this records the
+/// syntactic shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallKind {
+    /// `fun(args)`: Elixir local or imported function; Rust single-segment path.
+    Local,
+    /// `Mod.fun(args)`, `:erlang.fun()`, `__MODULE__.fun()`; Rust `a::b::fun()`.
+    Remote,
+    /// Rust `receiver.method(args)`.
+    Method,
+    /// Target known only at run time: Elixir `var.fun()`, `fun.(x)`, `apply`-like shapes;
+    /// Rust `(expr)(args)`.
+    Dynamic,
+    /// Rust `name!(...)`; Elixir `if`/`unless`/`raise`-style Kernel macros.
+    Macro,
+    /// Rust call whose last path segment is capitalised (`Some(x)`, `Point(1, 2)`,
+    /// `Error::Io(e)`): by convention a tuple struct or enum variant, not a function.
+    Constructor,
+}
+
+/// One call site.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Call {
+    pub kind: CallKind,
+    /// Raw module / path qualifier segments as written, unresolved: `["Repo"]`,
+    /// `["MyApp", "Repo"]`, `["__MODULE__"]`, `[":erlang"]`, `["crate", "net"]`,
+    /// `["Self"]`, `["<T as Clone>"]`. Empty for local, method and most dynamic calls.
+    pub qualifier: Vec<String>,
+    /// Function, method or macro name (`""` for Elixir anonymous `fun.(x)`).
+    pub name: String,
+    /// Arguments passed, counting the implicit piped value (`|>`) and a method receiver.
+    /// For captures (`&fun/2`) the captured arity.
+    pub arity: u32,
+    /// Whether the first argument comes from `|>`.
+    pub piped: bool,
+    /// Whether this is a capture (`&fun/2`, `&Mod.fun/2`) rather than an invocation.
+    pub capture: bool,
+    /// Rust method receiver / Elixir dynamic target source, shortened.
+    pub receiver: Option<String>,
+    pub span: Span,
+    /// Module the call sits in (lexically), for resolving `__MODULE__`, aliases, `self::`.
+    pub module: Option<ModuleId>,
+}
+
+/// Which directive an [`Import`] records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportKind {
+    Alias,
+    Import,
+    Use,
+    Require,
+    /// Rust `use`, also `extern crate`.
+    RustUse,
+}
+
+/// `only:` / `except:` entry of an Elixir `import`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportFilter {
+    /// `only: [map: 2, each: 2]` / `except: [...]`.
+    Functions(Vec<(String, u32)>),
+    /// `only: :functions`, `only: :macros`, `only: :sigils`.
+    Category(String),
+}
+
+/// An Elixir `alias`/`import`/`use`/`require` or one leaf of a Rust `use` tree.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Import {
+    pub kind: ImportKind,
+    /// Target path segments: `["MyApp", "Repo"]`, `["std", "collections", "HashMap"]`,
+    /// `["crate", "foo"]` for a glob `crate::foo::*`.
+    pub path: Vec<String>,
+    /// The name the target is known by afterwards: Elixir `alias` default (last segment)
+    /// or `as:`; Rust `as` rename or last segment. None for import/use/require and globs.
+    pub alias: Option<String>,
+    /// Rust `path::*`.
+    pub glob: bool,
+    pub only: Option<ImportFilter>,
+    pub except: Option<ImportFilter>,
+    /// Remaining options source (`use GenServer, restart: :temporary`).
+    pub options: Option<String>,
+    pub visibility: Visibility,
+    pub module: Option<ModuleId>,
+    pub span: Span,
+}

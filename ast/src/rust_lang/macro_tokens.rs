@@ -1,0 +1,148 @@
+//! Macro invocations, and calls found inside their token trees.
+//!
+//! tree-sitter leaves macro arguments as flat token trees, yet `assert_eq!(f(x), 1)` or
+//! `format!("{}", v.len())` hold real calls. The scan recognises `name(`, `a::b(`, `.name(`
+//! and `name!(` token shapes. It cannot tell a call from, say, a tuple-struct pattern in a
+//! `matches!` arm; such hits are still recorded (the resolver leaves them unresolved).
+
+use tree_sitter::Node;
+
+use super::paths::split_scoped;
+use super::{constructor_or, Walker};
+use crate::model::CallKind;
+use crate::source_text::{count_u32, snippet, text};
+
+/// Words that precede `(` inside macro input without being calls.
+fn is_keyword(word: &str) -> bool {
+    matches!(
+        word,
+        "if" | "while"
+            | "match"
+            | "return"
+            | "in"
+            | "for"
+            | "let"
+            | "as"
+            | "else"
+            | "loop"
+            | "move"
+            | "async"
+            | "await"
+            | "ref"
+            | "mut"
+            | "fn"
+            | "where"
+            | "impl"
+            | "dyn"
+            | "break"
+            | "continue"
+            | "yield"
+            | "box"
+    )
+}
+
+pub(super) fn visit_macro(w: &mut Walker<'_>, node: Node<'_>) {
+    if let Some(m) = node.child_by_field_name("macro") {
+        let (qualifier, name) = match m.kind() {
+            "scoped_identifier" => split_scoped(&m, w.src),
+            _ => (Vec::new(), text(&m, w.src).to_owned()),
+        };
+        w.record(CallKind::Macro, qualifier, name, 0, None, &node);
+    }
+    let mut cursor = node.walk();
+    let trees: Vec<Node<'_>> = node
+        .named_children(&mut cursor)
+        .filter(|c| c.kind() == "token_tree")
+        .collect();
+    for t in trees {
+        scan(w, t);
+    }
+}
+
+/// Top-level argument count of a parenthesised token tree: commas + 1, minus a trailing one.
+fn token_args(tree: &Node<'_>) -> u32 {
+    let mut cursor = tree.walk();
+    let kids: Vec<Node<'_>> = tree.children(&mut cursor).collect();
+    let inner: Vec<&Node<'_>> = kids
+        .iter()
+        .filter(|k| !matches!(k.kind(), "(" | ")"))
+        .collect();
+    if inner.is_empty() {
+        return 0;
+    }
+    let commas = inner.iter().filter(|k| k.kind() == ",").count();
+    let trailing = inner.last().is_some_and(|k| k.kind() == ",");
+    count_u32(commas + 1 - usize::from(trailing))
+}
+
+fn starts_with_paren(node: &Node<'_>, src: &str) -> bool {
+    node.kind() == "token_tree" && text(node, src).starts_with('(')
+}
+
+fn scan(w: &mut Walker<'_>, tree: Node<'_>) {
+    if !w.enter() {
+        return;
+    }
+    let mut cursor = tree.walk();
+    let kids: Vec<Node<'_>> = tree.children(&mut cursor).collect();
+    for (i, k) in kids.iter().enumerate() {
+        match k.kind() {
+            "token_tree" => scan(w, *k),
+            "identifier" => {
+                let name = text(k, w.src);
+                if is_keyword(name) {
+                    continue;
+                }
+                let next = kids.get(i + 1);
+                if next.is_some_and(|n| n.kind() == "!")
+                    && kids.get(i + 2).is_some_and(|n| n.kind() == "token_tree")
+                {
+                    w.record(CallKind::Macro, Vec::new(), name.to_owned(), 0, None, k);
+                    continue;
+                }
+                let Some(args) = next.filter(|n| starts_with_paren(n, w.src)) else {
+                    continue;
+                };
+                let arity = token_args(args);
+                let prev = i.checked_sub(1).and_then(|p| kids.get(p));
+                match prev.map(|p| p.kind()) {
+                    Some(".") => {
+                        let receiver = i
+                            .checked_sub(2)
+                            .and_then(|p| kids.get(p))
+                            .map(|r| snippet(r, w.src));
+                        w.record(
+                            CallKind::Method,
+                            Vec::new(),
+                            name.to_owned(),
+                            arity + 1,
+                            receiver,
+                            k,
+                        );
+                    }
+                    Some("::") => {
+                        let mut qualifier = Vec::new();
+                        let mut j = i;
+                        while j >= 2
+                            && kids[j - 1].kind() == "::"
+                            && kids[j - 2].kind() == "identifier"
+                        {
+                            qualifier.push(text(&kids[j - 2], w.src).to_owned());
+                            j -= 2;
+                        }
+                        qualifier.reverse();
+                        let kind = constructor_or(name, CallKind::Remote);
+                        w.record(kind, qualifier, name.to_owned(), arity, None, k);
+                    }
+                    Some("fn") => {}
+                    _ => {
+                        let kind = constructor_or(name, CallKind::Local);
+                        w.record(kind, Vec::new(), name.to_owned(), arity, None, k);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    w.leave();
+}

@@ -1,0 +1,214 @@
+//! Extracts the model from a tree-sitter-rust tree.
+//!
+//! The file itself is a module named from its path (`src/net/tcp.rs` is `crate::net::tcp`);
+//! inline `mod`, `impl` and `trait` blocks are modules inside it. Calls inside macro token
+//! trees (`println!("{}", f(x))`) are found by a token-level scan, since tree-sitter does not
+//! parse macro arguments.
+
+mod items;
+mod macro_tokens;
+mod paths;
+
+use tree_sitter::Node;
+
+use crate::diagnostic::{Diagnostic, DiagnosticKind, Severity};
+use crate::model::{Call, CallKind, FunctionId, ModuleId, ModuleKind, Visibility};
+use crate::model_builder::{CallSink, ModelBuilder};
+use crate::source_text::{count_u32, named_children, snippet, text};
+use crate::span::Span;
+
+/// Deeper nesting than this is not walked, so hostile input cannot overflow the stack.
+pub(crate) const MAX_WALK_DEPTH: usize = 256;
+
+pub(crate) fn extract(root: Node<'_>, source: &str, path: &str) -> ModelBuilder {
+    let mut b = ModelBuilder::default();
+    let name = paths::module_path_for_file(path);
+    let local = name.rsplit("::").next().unwrap_or("crate").to_owned();
+    let file_module = b.add_module(
+        name,
+        local,
+        ModuleKind::RustFile,
+        None,
+        Span::of(&root),
+        Visibility::Public,
+    );
+    let mut w = Walker {
+        src: source,
+        b,
+        modules: vec![file_module],
+        functions: Vec::new(),
+        depth: 0,
+        depth_exceeded: false,
+    };
+    w.walk(root);
+    if w.depth_exceeded {
+        w.b.diagnostics.push(Diagnostic::new(
+            Severity::Warning,
+            DiagnosticKind::SyntaxError,
+            format!("nesting deeper than {MAX_WALK_DEPTH} levels: inner calls not extracted"),
+            None,
+        ));
+    }
+    w.b
+}
+
+pub(crate) struct Walker<'s> {
+    pub src: &'s str,
+    pub b: ModelBuilder,
+    pub modules: Vec<ModuleId>,
+    pub functions: Vec<FunctionId>,
+    depth: usize,
+    depth_exceeded: bool,
+}
+
+impl<'s> Walker<'s> {
+    pub fn current_module(&self) -> Option<ModuleId> {
+        self.modules.last().copied()
+    }
+
+    fn sink(&self) -> CallSink {
+        match self.functions.last() {
+            Some(f) => CallSink::Function(*f),
+            None => CallSink::ModuleLevel,
+        }
+    }
+
+    /// Records a call in the innermost function (or at module level).
+    #[allow(clippy::too_many_arguments)]
+    pub fn record(
+        &mut self,
+        kind: CallKind,
+        qualifier: Vec<String>,
+        name: String,
+        arity: u32,
+        receiver: Option<String>,
+        node: &Node<'_>,
+    ) {
+        let call = Call {
+            kind,
+            qualifier,
+            name,
+            arity,
+            piped: false,
+            capture: false,
+            receiver,
+            span: Span::of(node),
+            module: self.current_module(),
+        };
+        let sink = self.sink();
+        self.b.add_call(sink, call);
+    }
+
+    /// Depth-limited descent; false when the limit was hit.
+    pub fn enter(&mut self) -> bool {
+        if self.depth >= MAX_WALK_DEPTH {
+            self.depth_exceeded = true;
+            return false;
+        }
+        self.depth += 1;
+        true
+    }
+
+    pub fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    pub fn walk(&mut self, node: Node<'_>) {
+        if !self.enter() {
+            return;
+        }
+        match node.kind() {
+            "mod_item" => items::visit_mod(self, node),
+            "impl_item" => items::visit_impl(self, node),
+            "trait_item" => items::visit_trait(self, node),
+            "function_item" | "function_signature_item" => items::visit_function(self, node),
+            "use_declaration" => items::visit_use(self, node),
+            "extern_crate_declaration" => items::visit_extern_crate(self, node),
+            "line_comment" | "block_comment" => items::visit_inner_doc(self, node),
+            "attribute_item" => {}
+            "inner_attribute_item" => items::visit_inner_attribute(self, node),
+            "call_expression" => self.visit_call(node),
+            "macro_invocation" => macro_tokens::visit_macro(self, node),
+            _ => self.walk_children(node),
+        }
+        self.leave();
+    }
+
+    pub fn walk_children(&mut self, node: Node<'_>) {
+        let mut cursor = node.walk();
+        let children: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
+        for c in children {
+            self.walk(c);
+        }
+    }
+
+    fn visit_call(&mut self, node: Node<'_>) {
+        let args = node.child_by_field_name("arguments");
+        let arity = count_u32(args.map(|a| named_children(&a).len()).unwrap_or(0));
+        if let Some(f) = node.child_by_field_name("function") {
+            self.classify_callee(f, arity, &node);
+        }
+        if let Some(a) = args {
+            self.walk(a);
+        }
+    }
+
+    fn classify_callee(&mut self, f: Node<'_>, arity: u32, call: &Node<'_>) {
+        match f.kind() {
+            "identifier" => {
+                let name = text(&f, self.src).to_owned();
+                let kind = constructor_or(&name, CallKind::Local);
+                self.record(kind, Vec::new(), name, arity, None, call);
+            }
+            "scoped_identifier" => {
+                let (qualifier, name) = paths::split_scoped(&f, self.src);
+                let kind = constructor_or(&name, CallKind::Remote);
+                self.record(kind, qualifier, name, arity, None, call);
+            }
+            "field_expression" => {
+                let name = f
+                    .child_by_field_name("field")
+                    .map(|n| text(&n, self.src).to_owned())
+                    .unwrap_or_default();
+                let value = f.child_by_field_name("value");
+                let receiver = value.map(|v| snippet(&v, self.src));
+                self.record(
+                    CallKind::Method,
+                    Vec::new(),
+                    name,
+                    arity + 1,
+                    receiver,
+                    call,
+                );
+                if let Some(v) = value {
+                    self.walk(v);
+                }
+            }
+            "generic_function" => match f.child_by_field_name("function") {
+                Some(inner) => self.classify_callee(inner, arity, call),
+                None => self.walk(f),
+            },
+            _ => {
+                let name = snippet(&f, self.src);
+                self.record(
+                    CallKind::Dynamic,
+                    Vec::new(),
+                    name.clone(),
+                    arity,
+                    Some(name),
+                    call,
+                );
+                self.walk(f);
+            }
+        }
+    }
+}
+
+/// Rust naming convention: a capitalised last segment is a tuple struct or enum variant.
+pub(crate) fn constructor_or(name: &str, otherwise: CallKind) -> CallKind {
+    if name.chars().next().is_some_and(|c| c.is_uppercase()) {
+        CallKind::Constructor
+    } else {
+        otherwise
+    }
+}

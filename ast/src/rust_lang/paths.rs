@@ -1,0 +1,79 @@
+//! Rust paths: module names from file paths, and `a::b::c` split into segments.
+
+use tree_sitter::Node;
+
+use crate::source_text::{snippet, text};
+
+/// `src/lib.rs`, `src/main.rs`, `src/bin/x.rs`, `tests/x.rs` -> `crate`;
+/// `src/net/mod.rs` -> `crate::net`; `src/net/tcp.rs` -> `crate::net::tcp`.
+/// Files outside a `src` directory are crate roots (tests, examples, benches).
+pub(crate) fn module_path_for_file(path: &str) -> String {
+    let parts: Vec<&str> = path.split(['/', '\\']).filter(|p| !p.is_empty()).collect();
+    let Some(src_at) = parts.iter().rposition(|p| *p == "src") else {
+        return "crate".to_owned();
+    };
+    let rest = &parts[src_at + 1..];
+    let mut segs: Vec<String> = Vec::new();
+    if rest.first() == Some(&"bin") {
+        return "crate".to_owned();
+    }
+    for (i, p) in rest.iter().enumerate() {
+        let last = i + 1 == rest.len();
+        if last {
+            let stem = p.strip_suffix(".rs").unwrap_or(p);
+            let root_file = i == 0 && (stem == "lib" || stem == "main");
+            if stem != "mod" && !root_file {
+                segs.push(stem.to_owned());
+            }
+        } else {
+            segs.push((*p).to_owned());
+        }
+    }
+    let mut out = String::from("crate");
+    for s in segs {
+        out.push_str("::");
+        out.push_str(&s);
+    }
+    out
+}
+
+/// Segments of a path node (`identifier`, `self`, `crate`, `super`, `scoped_identifier`, ...).
+pub(crate) fn segments(node: &Node<'_>, src: &str, out: &mut Vec<String>) {
+    match node.kind() {
+        "scoped_identifier" | "scoped_type_identifier" => {
+            match node.child_by_field_name("path") {
+                Some(p) => segments(&p, src, out),
+                // `::std::x`: an absolute path.
+                None => out.push("::".to_owned()),
+            }
+            if let Some(n) = node.child_by_field_name("name") {
+                out.push(text(&n, src).to_owned());
+            }
+        }
+        _ => out.push(snippet(node, src)),
+    }
+}
+
+/// `a::b::c` -> (["a", "b"], "c").
+pub(crate) fn split_scoped(node: &Node<'_>, src: &str) -> (Vec<String>, String) {
+    let mut segs = Vec::new();
+    segments(node, src, &mut segs);
+    let name = segs.pop().unwrap_or_default();
+    (segs, name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::module_path_for_file;
+
+    #[test]
+    fn module_paths_follow_cargo_layout() {
+        assert_eq!(module_path_for_file("src/lib.rs"), "crate");
+        assert_eq!(module_path_for_file("a/src/main.rs"), "crate");
+        assert_eq!(module_path_for_file("src/net/mod.rs"), "crate::net");
+        assert_eq!(module_path_for_file("src/net/tcp.rs"), "crate::net::tcp");
+        assert_eq!(module_path_for_file("src/bin/tool.rs"), "crate");
+        assert_eq!(module_path_for_file("tests/it.rs"), "crate");
+        assert_eq!(module_path_for_file("src/lib/x.rs"), "crate::lib::x");
+    }
+}
