@@ -25,5 +25,8 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod config;
 pub mod event;
 pub mod event_store;
+pub mod resilience;
+pub mod telemetry;
