@@ -136,6 +136,7 @@ impl<'s> Walker<'s> {
             "call" => self.visit_call(node, false),
             "binary_operator" => self.visit_binary(node),
             "unary_operator" => self.visit_unary(node),
+            "ERROR" => self.visit_error(node),
             _ => self.walk_children(node),
         }
         self.depth -= 1;
@@ -306,6 +307,12 @@ impl<'s> Walker<'s> {
                         self.visit_module(node, name, args, block);
                         return;
                     }
+                }
+                if forms::definition_kind(name).is_some() || forms::is_module_definition(name) {
+                    // Inside `quote`: a definition template the macro emits, not a call.
+                    self.walk_opt(args);
+                    self.walk_opt(block);
+                    return;
                 }
                 if forms::is_directive(name) && !piped {
                     directives::record(self, node, name, args);
@@ -680,9 +687,45 @@ impl<'s> Walker<'s> {
         self.pop_scope(token);
     }
 
+    /// tree-sitter-elixir often folds everything after a bad token into one ERROR node whose
+    /// children are loose `def` identifiers followed by their `arguments`: recover those
+    /// definitions (they stay unreliable, the error covers them).
+    fn visit_error(&mut self, node: Node<'_>) {
+        let kids = named_children(&node);
+        let mut i = 0;
+        while i < kids.len() {
+            let k = kids[i];
+            let next = kids.get(i + 1).copied().filter(|n| n.kind() == "arguments");
+            if let (true, Some(args)) = (k.kind() == "identifier" && self.in_quote == 0, next) {
+                if let Some(kind) = forms::definition_kind(text(&k, self.src)) {
+                    let block = kids.get(i + 2).copied().filter(|n| n.kind() == "do_block");
+                    let last = block.unwrap_or(args);
+                    let span = Span::of(&k).cover(&Span::of(&last));
+                    self.visit_definition_at(k, span, kind, Some(args), block);
+                    i += if block.is_some() { 3 } else { 2 };
+                    continue;
+                }
+            }
+            self.walk(k);
+            i += 1;
+        }
+    }
+
     fn visit_definition(
         &mut self,
         node: Node<'_>,
+        kind: FunctionKind,
+        args: Option<Node<'_>>,
+        block: Option<Node<'_>>,
+    ) {
+        self.visit_definition_at(node, Span::of(&node), kind, args, block);
+    }
+
+    /// A definition starting at `node` and covering `span`.
+    fn visit_definition_at(
+        &mut self,
+        node: Node<'_>,
+        span: Span,
         kind: FunctionKind,
         args: Option<Node<'_>>,
         block: Option<Node<'_>>,
@@ -695,7 +738,8 @@ impl<'s> Walker<'s> {
         };
         let Some(head) = heads::parse(head_node, self.src) else {
             // Operator definitions and other shapes we do not model: keep their calls.
-            self.walk_children(node);
+            self.walk_opt(args);
+            self.walk_opt(block);
             return;
         };
         let keyword_body = parts
@@ -720,7 +764,7 @@ impl<'s> Walker<'s> {
         };
         let module = self.current_module();
         let clause = Clause {
-            span: Span::of(&node),
+            span,
             head_span: Span::of(&head_node),
             body_span: body.map(|b| Span::of(&b)),
             params: head.params.clone(),

@@ -10,7 +10,7 @@ use tree_sitter::Node;
 use super::paths::split_scoped;
 use super::{constructor_or, Walker};
 use crate::model::CallKind;
-use crate::source_text::{count_u32, snippet, text};
+use crate::source_text::{count_u32, text, MAX_SNIPPET};
 
 /// Words that precede `(` inside macro input without being calls.
 fn is_keyword(word: &str) -> bool {
@@ -107,10 +107,7 @@ fn scan(w: &mut Walker<'_>, tree: Node<'_>) {
                 let prev = i.checked_sub(1).and_then(|p| kids.get(p));
                 match prev.map(|p| p.kind()) {
                     Some(".") => {
-                        let receiver = i
-                            .checked_sub(2)
-                            .and_then(|p| kids.get(p))
-                            .map(|r| snippet(r, w.src));
+                        let receiver = receiver_text(&kids, i - 1, w.src);
                         w.record(
                             CallKind::Method,
                             Vec::new(),
@@ -145,4 +142,36 @@ fn scan(w: &mut Walker<'_>, tree: Node<'_>) {
         }
     }
     w.leave();
+}
+
+fn is_word(kind: &str) -> bool {
+    matches!(
+        kind,
+        "identifier" | "self" | "super" | "crate" | "integer_literal" | "field_identifier"
+    )
+}
+
+/// The receiver chain ending just before the `.` at `dot`: `c.scaled(2.0)` in
+/// `c.scaled(2.0).area()`. Words must be joined by `.`/`::` or followed by call arguments.
+fn receiver_text(kids: &[Node<'_>], dot: usize, src: &str) -> Option<String> {
+    let mut start = dot.checked_sub(1)?;
+    while start > 0 {
+        let here = kids[start].kind();
+        let prev = kids[start - 1].kind();
+        let joined = matches!(prev, "." | "::")
+            || (matches!(here, "." | "::" | "token_tree")
+                && (is_word(prev) || prev == "token_tree"));
+        if !joined {
+            break;
+        }
+        start -= 1;
+    }
+    let from = kids[start].start_byte();
+    let to = kids[dot].start_byte();
+    let t = src.get(from..to)?;
+    let mut end = t.len().min(MAX_SNIPPET);
+    while !t.is_char_boundary(end) {
+        end -= 1;
+    }
+    Some(t[..end].to_owned())
 }
