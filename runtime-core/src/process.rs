@@ -177,16 +177,18 @@ impl ProcessCell {
         if self.exit.set(reason.clone()).is_err() {
             return;
         }
+        // The supervisor hears first, so anyone woken by a monitor or a wait knows the
+        // supervisor's mailbox already holds the exit.
+        if let Some(link) = link {
+            link(ChildExit {
+                pid: self.pid,
+                reason: reason.clone(),
+            });
+        }
         self.exited.notify_waiters();
         let monitors = std::mem::take(&mut *self.monitors.lock());
         for sink in monitors {
             sink(self.notice(reason.clone()));
-        }
-        if let Some(link) = link {
-            link(ChildExit {
-                pid: self.pid,
-                reason,
-            });
         }
     }
 }
