@@ -4,7 +4,7 @@ use crate::error::{SpecError, StartError};
 use crate::events::EventBus;
 use crate::exit_reason::ExitReason;
 use crate::process::{spawn_process, ExitLink, ProcessCell, ProcessHandle, ShutdownSignal};
-use crate::snapshot::Introspect;
+use crate::snapshot::{ChildStatus, Introspect, NodeKind, TreeSnapshot};
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -78,6 +78,9 @@ pub struct StartedChild {
     pub(crate) on_stopped: Option<Arc<dyn Fn() + Send + Sync>>,
 }
 
+/// Describes a child's subtree without starting it (for supervisor children).
+pub(crate) type ShapeFn = Arc<dyn Fn() -> TreeSnapshot + Send + Sync>;
+
 pub(crate) type StartFn =
     Arc<dyn Fn(StartArgs) -> BoxFuture<'static, Result<StartedChild, StartError>> + Send + Sync>;
 
@@ -96,6 +99,7 @@ pub struct ChildSpec {
     pub(crate) shutdown: Shutdown,
     pub(crate) kind: ChildKind,
     pub(crate) significant: bool,
+    pub(crate) shape: Option<ShapeFn>,
 }
 
 impl fmt::Debug for ChildSpec {
@@ -141,7 +145,35 @@ impl ChildSpec {
             },
             kind,
             significant: false,
+            shape: None,
         }
+    }
+
+    pub(crate) fn with_shape(mut self, shape: ShapeFn) -> Self {
+        self.shape = Some(shape);
+        self
+    }
+
+    /// This child as a not-yet-started snapshot node (supervisors include their children).
+    pub fn describe(&self) -> TreeSnapshot {
+        let mut node = match &self.shape {
+            Some(shape) => shape(),
+            None => TreeSnapshot {
+                id: self.id.clone(),
+                kind: NodeKind::Worker,
+                strategy: None,
+                restart: None,
+                status: ChildStatus::Terminated,
+                pid: None,
+                restart_count: 0,
+                uptime_ms: None,
+                mailbox_len: None,
+                children: Vec::new(),
+            },
+        };
+        node.id = self.id.clone();
+        node.restart = Some(self.restart);
+        node
     }
 
     /// A worker that runs a plain async function. The function receives a [`ShutdownSignal`]

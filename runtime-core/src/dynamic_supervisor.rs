@@ -130,7 +130,25 @@ impl DynamicSupervisorSpec {
                 })
             })
         });
-        ChildSpec::from_start_fn(id, ChildKind::Supervisor, start)
+        let shape_id = id.clone();
+        ChildSpec::from_start_fn(id, ChildKind::Supervisor, start).with_shape(Arc::new(move || {
+            static_node(shape_id.clone(), NodeKind::DynamicSupervisor)
+        }))
+    }
+}
+
+pub(crate) fn static_node(id: Arc<str>, kind: NodeKind) -> TreeSnapshot {
+    TreeSnapshot {
+        id,
+        kind,
+        strategy: None,
+        restart: None,
+        status: ChildStatus::Terminated,
+        pid: None,
+        restart_count: 0,
+        uptime_ms: None,
+        mailbox_len: None,
+        children: Vec::new(),
     }
 }
 

@@ -157,10 +157,13 @@ impl TaskSupervisor {
             let owner = owner.clone();
             Box::pin(async move { Ok(owner.spawn_incarnation(Some(args))) })
         });
-        (
-            ChildSpec::from_start_fn(name, ChildKind::Supervisor, start),
-            handle,
-        )
+        let shape_id = name.clone();
+        let spec = ChildSpec::from_start_fn(name, ChildKind::Supervisor, start).with_shape(
+            Arc::new(move || {
+                crate::dynamic_supervisor::static_node(shape_id.clone(), NodeKind::TaskSupervisor)
+            }),
+        );
+        (spec, handle)
     }
 
     /// Starts an unsupervised task supervisor.

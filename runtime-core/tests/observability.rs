@@ -120,3 +120,35 @@ async fn the_event_stream_reports_start_exit_restart_and_shutdown() {
         ]
     );
 }
+
+#[tokio::test]
+async fn describe_shows_the_static_shape_without_starting_anything() {
+    let log = Log::default();
+    let (a, a_ref, _) = probe("a", &log);
+    let (tasks, _) = TaskSupervisor::child_spec("tasks");
+    let spec = SupervisorSpec::new("root")
+        .child(
+            SupervisorSpec::new("layer")
+                .strategy(Strategy::RestForOne)
+                .child(a)
+                .into_child_spec(),
+        )
+        .child(tasks)
+        .child(DynamicSupervisorSpec::new("sessions").into_child_spec());
+    let shape = spec.describe();
+    assert_eq!(
+        shape.find("layer").unwrap().strategy,
+        Some(Strategy::RestForOne)
+    );
+    assert_eq!(shape.find("layer/a").unwrap().kind, NodeKind::Worker);
+    assert_eq!(shape.find("tasks").unwrap().kind, NodeKind::TaskSupervisor);
+    assert_eq!(
+        shape.find("sessions").unwrap().kind,
+        NodeKind::DynamicSupervisor
+    );
+    assert!(shape
+        .children
+        .iter()
+        .all(|c| c.status == ChildStatus::Terminated && c.pid.is_none()));
+    assert!(log.lines().is_empty() && !a_ref.is_running());
+}

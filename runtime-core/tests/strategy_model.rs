@@ -146,7 +146,13 @@ fn op(n: usize) -> impl proptest::strategy::Strategy<Value = Op> {
 
 const IDS: [&str; 4] = ["c0", "c1", "c2", "c3"];
 
-async fn run_case(strategy: Strategy, max_restarts: usize, period: u64, types: Vec<Restart>, ops: Vec<Op>) {
+async fn run_case(
+    strategy: Strategy,
+    max_restarts: usize,
+    period: u64,
+    types: Vec<Restart>,
+    ops: Vec<Op>,
+) {
     let log = Log::default();
     let mut spec = SupervisorSpec::new("sup")
         .strategy(strategy)
@@ -171,7 +177,9 @@ async fn run_case(strategy: Strategy, max_restarts: usize, period: u64, types: V
                 if !model.running[i] {
                     continue;
                 }
-                let monitor = handles[i].monitor().expect("running in the model and for real");
+                let monitor = handles[i]
+                    .monitor()
+                    .expect("running in the model and for real");
                 handles[i]
                     .cast(match how {
                         Exit::Crash => ProbeCast::Panic,
@@ -188,18 +196,34 @@ async fn run_case(strategy: Strategy, max_restarts: usize, period: u64, types: V
             if let Some(m) = sup_monitor {
                 m.down().await;
             }
-            assert!(!sup.is_running(), "step {step}: supervisor should have escalated");
+            assert!(
+                !sup.is_running(),
+                "step {step}: supervisor should have escalated"
+            );
             for h in &handles {
                 assert!(!h.is_running());
             }
             return;
         }
         // A management call is answered only after the exit queued before it was handled.
-        let children = sup.which_children().await.expect("supervisor alive as in the model");
+        let children = sup
+            .which_children()
+            .await
+            .expect("supervisor alive as in the model");
         for i in 0..types.len() {
             let listed = children.iter().find(|c| &*c.id == IDS[i]);
-            assert_eq!(listed.is_some(), model.present[i], "step {step}: presence of {}", IDS[i]);
-            assert_eq!(handles[i].is_running(), model.running[i], "step {step}: running {}", IDS[i]);
+            assert_eq!(
+                listed.is_some(),
+                model.present[i],
+                "step {step}: presence of {}",
+                IDS[i]
+            );
+            assert_eq!(
+                handles[i].is_running(),
+                model.running[i],
+                "step {step}: running {}",
+                IDS[i]
+            );
             assert_eq!(
                 knobs[i].starts.load(Ordering::SeqCst),
                 model.starts[i],

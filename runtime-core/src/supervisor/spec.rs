@@ -9,7 +9,7 @@ use crate::mailbox::Mailbox;
 use crate::restart_intensity::Intensity;
 use crate::service_ref::ServiceRef;
 use crate::service_runner::start_service;
-use crate::snapshot::Introspect;
+use crate::snapshot::{ChildStatus, Introspect, NodeKind, TreeSnapshot};
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -146,9 +146,29 @@ impl SupervisorSpec {
         Ok(handle)
     }
 
+    /// The tree this spec would start, without starting it (status `terminated`, no pids).
+    pub fn describe(&self) -> TreeSnapshot {
+        TreeSnapshot {
+            id: self.name.clone(),
+            kind: NodeKind::Supervisor,
+            strategy: Some(self.strategy),
+            restart: None,
+            status: ChildStatus::Terminated,
+            pid: None,
+            restart_count: 0,
+            uptime_ms: None,
+            mailbox_len: None,
+            children: self.children.iter().map(ChildSpec::describe).collect(),
+        }
+    }
+
     /// This supervisor as a child of another (kind supervisor, shutdown infinity, permanent).
     pub fn into_child_spec(self) -> ChildSpec {
         let id = self.name.clone();
+        let shape = {
+            let described = self.describe();
+            Arc::new(move || described.clone())
+        };
         let spec = Arc::new(self);
         let start: StartFn = Arc::new(move |args: StartArgs| {
             let spec = (*spec).clone();
@@ -164,7 +184,7 @@ impl SupervisorSpec {
                 })
             })
         });
-        ChildSpec::from_start_fn(id, ChildKind::Supervisor, start)
+        ChildSpec::from_start_fn(id, ChildKind::Supervisor, start).with_shape(shape)
     }
 }
 
