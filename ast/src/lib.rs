@@ -30,23 +30,29 @@
 //! to walk for control and data flow; spans in the model are byte ranges into the same
 //! source.
 
+mod ast_layer;
 mod diagnostic;
 mod discovery;
 mod elixir;
 mod error;
+mod heap_size;
 mod language;
 mod model;
 mod model_builder;
 mod parse_options;
 mod parsed_file;
+mod parsing_task_supervisor;
+mod repository;
 mod rust_lang;
 mod source_text;
 mod span;
 mod syntax_errors;
 
+pub use ast_layer::{AstClient, AstConfig, AstLayer, FailedFile, ParseReport};
 pub use diagnostic::{Diagnostic, DiagnosticKind, Severity};
 pub use discovery::{discover_files, SourceFile, SKIPPED_DIRS};
 pub use error::AstError;
+pub use heap_size::HeapSize;
 pub use language::Language;
 pub use model::{
     Attribute, Call, CallKind, Clause, FileModel, Function, FunctionId, FunctionKind, Import,
@@ -54,6 +60,13 @@ pub use model::{
 };
 pub use parse_options::{ParseOptions, DEFAULT_MAX_FILE_BYTES};
 pub use parsed_file::{content_hash, parse_file, parse_source, parse_tree, ParsedFile};
+pub use parsing_task_supervisor::{
+    FaultInjection, FileOutcome, FileStatus, ParseProgress, ParsingConfig, ParsingTaskSupervisor,
+};
+pub use repository::{
+    AstRepository, FileStats, FileUpdate, FunctionMatch, ModuleMatch, ProjectStats, RepositoryCall,
+    RepositoryReply,
+};
 pub use span::{Position, Span};
 
 /// Re-exported so callers walking [`ParsedFile::tree`] use the same tree-sitter version.
