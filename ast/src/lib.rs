@@ -31,6 +31,7 @@
 //! source.
 
 mod ast_layer;
+mod corpus;
 mod diagnostic;
 mod discovery;
 mod elixir;
@@ -49,6 +50,7 @@ mod span;
 mod syntax_errors;
 
 pub use ast_layer::{AstClient, AstConfig, AstLayer, FailedFile, ParseReport};
+pub use corpus::{generate_elixir_corpus, CorpusSummary};
 pub use diagnostic::{Diagnostic, DiagnosticKind, Severity};
 pub use discovery::{discover_files, SourceFile, SKIPPED_DIRS};
 pub use error::AstError;
