@@ -9,7 +9,7 @@ mod sqlite;
 pub use chain::{build_chain, ChainLink};
 pub use postgres::{PostgresBackend, PostgresOptions};
 pub use query::{Cursor, EventPage, EventQuery, Order};
-pub use sqlite::{SqliteBackend, SqliteOptions};
+pub use sqlite::{SqliteBackend, SqliteOptions, DB_FILE_NAME, INSERT_SQL, SCHEMA_SQL};
 
 use crate::event::{Event, EventError, EventId, NewEvent, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -86,6 +86,10 @@ pub enum StoreError {
     /// The store is shut down (or its writer died); the operation did not happen.
     #[error("event store is closed")]
     Closed,
+    /// The EventStore service could not be reached (stopped for good, or it crashed while
+    /// handing out its backend); the operation did not happen.
+    #[error("event store service unavailable: {0}")]
+    Unavailable(String),
 }
 
 /// The storage contract every event-store backend fulfils.
@@ -115,6 +119,8 @@ pub trait EventBackend: Send + Sync + 'static {
     async fn apply_retention(&self, policy: Retention, now: Timestamp) -> Result<u64, StoreError>;
     /// Store statistics.
     async fn stats(&self) -> Result<StoreStats, StoreError>;
+    /// Stops accepting writes and finishes what is queued. The default does nothing.
+    async fn close(&self) {}
 }
 
 /// Validates a batch, naming the first bad event; nothing is stored when any event is bad.

@@ -250,7 +250,7 @@ impl SqliteBackend {
     }
 
     /// Stops accepting writes, lets the writer finish what is queued, and waits for it.
-    pub async fn close(&self) {
+    pub async fn shutdown(&self) {
         self.inner.sender.write().take();
         let handle = self.inner.writer.lock().take();
         if let Some(h) = handle {
@@ -592,6 +592,10 @@ impl EventBackend for SqliteBackend {
         let (ack, done) = oneshot::channel();
         self.send(WriterMsg::Retention { policy, now, ack })?;
         done.await.map_err(|_| StoreError::Closed)?
+    }
+
+    async fn close(&self) {
+        self.shutdown().await;
     }
 
     async fn stats(&self) -> Result<StoreStats, StoreError> {
