@@ -19,7 +19,10 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE.fetch_add(new_size as isize - layout.size() as isize, Ordering::Relaxed);
+        LIVE.fetch_add(
+            new_size as isize - layout.size() as isize,
+            Ordering::Relaxed,
+        );
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
@@ -57,7 +60,10 @@ fn live_memory_returns_to_baseline_after_100k_churn_cycles() {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let dynsup = DynamicSupervisorSpec::new("sessions").start().await.unwrap();
+        let dynsup = DynamicSupervisorSpec::new("sessions")
+            .start()
+            .await
+            .unwrap();
         // Warm up so lazily grown runtime structures reach their steady size.
         churn(&dynsup, 2_000).await;
         let baseline = LIVE.load(Ordering::Relaxed);

@@ -1,0 +1,63 @@
+//! The HTTP API (JSON): tree, health, config, events and metrics, over the layers' typed handles.
+//!
+//! Routes:
+//! - `GET /health`
+//! - `GET /api/tree` — live supervision tree snapshot
+//! - `GET /api/config`, `GET /api/config/{path}`, `PUT /api/config/{path}` (body: JSON value),
+//!   `POST /api/config/reset` (body: `{"path": "..."}` or `{}`)
+//! - `POST /api/events` (body: one event, an array, or `{"events": [...]}`; a batch is atomic),
+//!   `GET /api/events?type=&correlation_id=&source_node=&source_process=&from=&to=&order=&limit=&cursor=`,
+//!   `GET /api/events/{id}`, `GET /api/events/stats`, `GET /api/events/chain/{correlation_id}`
+//! - `GET /api/metrics` (JSON), `GET /metrics` (Prometheus text)
+
+mod auth;
+mod config;
+mod error;
+mod events;
+mod status;
+
+pub use error::ApiError;
+
+use crate::scope::ApiSecurity;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+use elixir_scope_foundation::FoundationHandles;
+use elixir_scope_runtime_core::SupervisorRef;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct ApiState {
+    /// Foundation layer handles.
+    pub foundation: FoundationHandles,
+    /// The root supervisor (for the tree snapshot).
+    pub root: SupervisorRef,
+    /// Access rule.
+    pub security: ApiSecurity,
+}
+
+/// The API router with body limit and authentication applied.
+pub fn router(state: ApiState, max_body_bytes: usize) -> Router {
+    Router::new()
+        .route("/health", get(status::health))
+        .route("/api/tree", get(status::tree))
+        .route("/api/metrics", get(status::metrics_json))
+        .route("/metrics", get(status::metrics_prometheus))
+        .route("/api/config", get(config::get_all))
+        .route("/api/config/reset", post(config::reset))
+        .route(
+            "/api/config/{path}",
+            get(config::get_path).put(config::update),
+        )
+        .route("/api/events", post(events::store).get(events::query))
+        .route("/api/events/stats", get(events::stats))
+        .route("/api/events/chain/{correlation_id}", get(events::chain))
+        .route("/api/events/{id}", get(events::get_one))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_token,
+        ))
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,268 @@
+//! The HTTP API against a real server on loopback: every route, bad input as typed 4xx errors
+//! with nothing stored half-way, token enforcement and body limits.
+
+use elixir_scope::{Scope, ScopeOptions};
+use serde_json::{json, Value};
+
+async fn start(dir: &std::path::Path, token: Option<&str>) -> (Scope, String) {
+    let mut options = ScopeOptions::new(dir, "127.0.0.1:0".parse().unwrap());
+    options.token = token.map(String::from);
+    options.max_body_bytes = 256 * 1024;
+    let scope = Scope::start(options).await.expect("start");
+    let base = format!("http://{}", scope.local_addr());
+    (scope, base)
+}
+
+#[tokio::test]
+async fn events_config_tree_and_metrics_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let (scope, base) = start(dir.path(), None).await;
+    let http = reqwest::Client::new();
+
+    let health: Value = http
+        .get(format!("{base}/health"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["layers"]["foundation"], "running");
+
+    let stored = http
+        .post(format!("{base}/api/events"))
+        .json(&json!({"events": [
+            {"event_type": "call", "correlation_id": "req-1", "data": {"f": "A.b/1"}},
+            {"event_type": "return", "correlation_id": "req-1", "data": {}}
+        ]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stored.status(), 201);
+    let ids: Value = stored.json().await.unwrap();
+    assert_eq!(ids["ids"].as_array().unwrap().len(), 2);
+
+    let page: Value = http
+        .get(format!("{base}/api/events?correlation_id=req-1&limit=1"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["events"][0]["event_type"], "call");
+    let cursor = page["next_cursor"].as_str().expect("a second page exists");
+    let second: Value = http
+        .get(format!(
+            "{base}/api/events?correlation_id=req-1&cursor={cursor}"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(second["events"][0]["event_type"], "return");
+    assert!(second["next_cursor"].is_null());
+
+    let first_id = ids["ids"][0].as_i64().unwrap();
+    let one: Value = http
+        .get(format!("{base}/api/events/{first_id}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(one["data"]["f"], "A.b/1");
+    assert_eq!(
+        http.get(format!("{base}/api/events/999999"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+
+    let update = http
+        .put(format!("{base}/api/config/capture.batch_size"))
+        .json(&json!(250))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(update.status(), 200);
+    let read: Value = http
+        .get(format!("{base}/api/config/capture.batch_size"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(read["value"], 250);
+
+    let tree: Value = http
+        .get(format!("{base}/api/tree"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let layers: Vec<&str> = tree["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(layers, ["foundation", "api"]);
+
+    let prometheus = http.get(format!("{base}/metrics")).send().await.unwrap();
+    assert_eq!(prometheus.status(), 200);
+    assert!(prometheus.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    scope.shutdown().await;
+}
+
+#[tokio::test]
+async fn bad_input_is_a_typed_4xx_and_nothing_is_stored_half_way() {
+    let dir = tempfile::tempdir().unwrap();
+    let (scope, base) = start(dir.path(), None).await;
+    let http = reqwest::Client::new();
+
+    let not_json = http
+        .post(format!("{base}/api/events"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_json.status(), 400);
+    let body: Value = not_json.json().await.unwrap();
+    assert_eq!(body["error"], "bad_request");
+
+    // One oversize event in a batch refuses the whole batch.
+    let big = "x".repeat(100 * 1024);
+    let oversize = http
+        .post(format!("{base}/api/events"))
+        .json(&json!([
+            {"event_type": "ok", "correlation_id": "half", "data": {}},
+            {"event_type": "big", "correlation_id": "half", "data": {"blob": big}}
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(oversize.status(), 422);
+    let page: Value = http
+        .get(format!("{base}/api/events?correlation_id=half"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        page["events"].as_array().unwrap().is_empty(),
+        "nothing stored half-way"
+    );
+
+    let too_large_body = http
+        .post(format!("{base}/api/events"))
+        .header("content-type", "application/json")
+        .body(format!(
+            "{{\"event_type\":\"x\",\"data\":\"{}\"}}",
+            "y".repeat(300 * 1024)
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(too_large_body.status(), 413);
+
+    let unknown = http
+        .put(format!("{base}/api/config/no.such.path"))
+        .json(&json!(1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    let fixed = http
+        .put(format!("{base}/api/config/event_store.backend"))
+        .json(&json!("postgres"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fixed.status(), 403);
+    let out_of_range = http
+        .put(format!("{base}/api/config/capture.sampling_rate"))
+        .json(&json!(7.5))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out_of_range.status(), 422);
+    let bad_cursor = http
+        .get(format!("{base}/api/events?cursor=garbage"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_cursor.status(), 400);
+    scope.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_token_is_required_when_configured() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = "a-long-enough-secret-token";
+    let (scope, base) = start(dir.path(), Some(token)).await;
+    let http = reqwest::Client::new();
+    assert_eq!(
+        http.get(format!("{base}/api/tree"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    assert_eq!(
+        http.get(format!("{base}/api/tree"))
+            .bearer_auth("wrong-token-wrong-token")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    assert_eq!(
+        http.get(format!("{base}/api/tree"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    scope.shutdown().await;
+}
+
+#[tokio::test]
+async fn non_loopback_without_token_and_taken_ports_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let open = ScopeOptions::new(dir.path(), "0.0.0.0:0".parse().unwrap());
+    let error = Scope::start(open).await.err().expect("refused");
+    assert!(
+        error.to_string().contains("requires an API token"),
+        "{error}"
+    );
+
+    let (scope, base) = start(dir.path(), None).await;
+    let addr = base.trim_start_matches("http://").parse().unwrap();
+    let other = tempfile::tempdir().unwrap();
+    let taken = Scope::start(ScopeOptions::new(other.path(), addr))
+        .await
+        .err()
+        .expect("port taken");
+    assert!(taken.to_string().contains("cannot listen"), "{taken}");
+    scope.shutdown().await;
+}
