@@ -2,11 +2,11 @@
 //! handles stay valid and messages sent during a restart are served by the next incarnation.
 
 use crate::process::{DownNotice, ProcessCell};
-use crate::service::{Info, Service};
+use crate::service::Service;
 use parking_lot::Mutex;
-use std::future::poll_fn;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use tokio::sync::{mpsc, oneshot};
 
 /// Why a call's reply never came, as seen from inside the runtime.
@@ -55,7 +55,10 @@ impl<R> Drop for ReplyTo<R> {
 pub(crate) enum Envelope<S: Service> {
     Call(S::Call, ReplyTo<S::Reply>),
     Cast(S::Cast),
-    Info(Info<S::Info>),
+    Info(S::Info),
+    /// Boxed because monitor notices are rare: out of line they keep every envelope small, and
+    /// tokio allocates a mailbox's queue in blocks of 32 envelopes, the first one at creation.
+    Down(Box<DownNotice>),
 }
 
 pub(crate) struct Mailbox<S: Service> {
@@ -88,12 +91,14 @@ impl<S: Service> Mailbox<S> {
         self.tx.send(envelope).map_err(|e| e.0)
     }
 
-    /// Receives the next envelope. The receiver lock is held only while polling, so the queue
-    /// length can be read from elsewhere at any time.
-    pub(crate) async fn recv(&self) -> Envelope<S> {
-        let next = poll_fn(|cx| self.rx.lock().poll_recv(cx)).await;
-        // The mailbox holds a sender itself, so the channel never closes.
-        next.expect("mailbox sender is owned by the mailbox")
+    /// Polls for the next envelope, registering the task's waker when there is none. The
+    /// receiver lock is held only while polling, so the queue length can be read from
+    /// elsewhere at any time.
+    pub(crate) fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Envelope<S>> {
+        self.rx.lock().poll_recv(cx).map(|next| {
+            // The mailbox holds a sender itself, so the channel never closes.
+            next.expect("mailbox sender is owned by the mailbox")
+        })
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -130,6 +135,6 @@ impl<S: Service> Mailbox<S> {
     }
 
     pub(crate) fn deliver_down(&self, notice: DownNotice) -> bool {
-        self.send(Envelope::Info(Info::Down(notice))).is_ok()
+        self.send(Envelope::Down(Box::new(notice))).is_ok()
     }
 }

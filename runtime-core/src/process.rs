@@ -12,8 +12,10 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll};
 use tokio::sync::{oneshot, Notify};
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
@@ -97,6 +99,35 @@ impl ShutdownSignal {
                 Err(_) => std::future::pending().await,
             },
             None => std::future::pending().await,
+        }
+    }
+}
+
+impl ShutdownSignal {
+    /// The reason, if a shutdown was requested; never registers a waker. The service loop
+    /// checks this before every message instead of polling the channel each time.
+    pub(crate) fn try_requested(&mut self) -> Option<ExitReason> {
+        let reason = self.rx.as_mut()?.try_recv().ok()?;
+        self.rx = None;
+        Some(reason)
+    }
+
+    /// Polls for a request, registering the task's waker. A vanished requester never
+    /// resolves, as in [`ShutdownSignal::requested`].
+    pub(crate) fn poll_requested(&mut self, cx: &mut Context<'_>) -> Poll<ExitReason> {
+        let Some(rx) = self.rx.as_mut() else {
+            return Poll::Pending;
+        };
+        match Pin::new(rx).poll(cx) {
+            Poll::Ready(Ok(reason)) => {
+                self.rx = None;
+                Poll::Ready(reason)
+            }
+            Poll::Ready(Err(_)) => {
+                self.rx = None;
+                Poll::Pending
+            }
+            Poll::Pending => Poll::Pending,
         }
     }
 }
@@ -234,6 +265,10 @@ where
         link,
         reason: None,
     };
+    // Boxed so tokio moves a pointer, not the whole state machine: a task's future is moved
+    // several times between `spawn` and its first poll, and for a service that was the largest
+    // single cost of a spawn in the peer benchmark.
+    let body = Box::pin(body);
     let task = async move {
         let mut guard = guard;
         // The body is declared after the guard, so on abort it is dropped first and the exit is

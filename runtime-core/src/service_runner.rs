@@ -5,10 +5,12 @@ use crate::error::StartError;
 use crate::exit_reason::ExitReason;
 use crate::mailbox::{Envelope, Mailbox};
 use crate::process::{spawn_process, ExitLink, ProcessCell, ProcessHandle, ShutdownSignal};
-use crate::service::{Context, Service};
+use crate::service::{Context, Info, Service};
 use crate::service_ref::ServiceRef;
 use crate::snapshot::Introspect;
+use std::future::poll_fn;
 use std::sync::Arc;
+use std::task::Poll;
 use tokio::sync::oneshot;
 
 type InitAck = oneshot::Sender<Result<(), String>>;
@@ -42,13 +44,12 @@ async fn run_service<S: Service>(
             state.terminate(&reason, &mut ctx).await;
             return reason;
         }
-        let envelope = tokio::select! {
-            biased;
-            reason = shutdown.requested() => {
+        let envelope = match poll_fn(|cx| next_event(&mailbox, &mut shutdown, cx)).await {
+            Event::Shutdown(reason) => {
                 state.terminate(&reason, &mut ctx).await;
                 return reason;
             }
-            envelope = mailbox.recv() => envelope,
+            Event::Message(envelope) => envelope,
         };
         match envelope {
             Envelope::Call(request, reply_to) => {
@@ -56,9 +57,34 @@ async fn run_service<S: Service>(
                 reply_to.send(reply);
             }
             Envelope::Cast(message) => state.handle_cast(message, &mut ctx).await,
-            Envelope::Info(info) => state.handle_info(info, &mut ctx).await,
+            Envelope::Info(message) => state.handle_info(Info::Message(message), &mut ctx).await,
+            Envelope::Down(notice) => state.handle_info(Info::Down(*notice), &mut ctx).await,
         }
     }
+}
+
+enum Event<S: Service> {
+    Shutdown(ExitReason),
+    Message(Envelope<S>),
+}
+
+/// The next thing the service loop handles. A shutdown request goes first (OTP handles the
+/// supervisor's exit signal before queued messages); it is checked with a plain atomic load
+/// before each message, and its channel is polled (a waker registration) only when the
+/// mailbox is empty and the task is about to sleep. Both polls use tokio's cooperative
+/// budget, so a service with a full mailbox still yields to other tasks.
+fn next_event<S: Service>(
+    mailbox: &Mailbox<S>,
+    shutdown: &mut ShutdownSignal,
+    cx: &mut std::task::Context<'_>,
+) -> Poll<Event<S>> {
+    if let Some(reason) = shutdown.try_requested() {
+        return Poll::Ready(Event::Shutdown(reason));
+    }
+    if let Poll::Ready(envelope) = mailbox.poll_recv(cx) {
+        return Poll::Ready(Event::Message(envelope));
+    }
+    shutdown.poll_requested(cx).map(Event::Shutdown)
 }
 
 fn spawn_incarnation<S: Service>(
