@@ -1,0 +1,70 @@
+//! The CPG layer of ElixirScope: a code property graph for Elixir and Rust projects —
+//! per-function control flow (clauses, guards, branches, early exits), control dependence,
+//! reaching definitions with def-use chains, and the project call graph resolved across
+//! modules, with unresolved calls kept and explained.
+//!
+//! It sits above `ast` (which parses files into a [`elixir_scope_ast::ParsedFile`]) and
+//! below `analysis`. The pure part, usable alone: [`build_method`], [`build_file`],
+//! [`build_project`] and [`CallGraph::build`]. The graph types follow Joern's vocabulary
+//! ([`NodeKind`], [`EdgeKind`]); petgraph views ([`MethodGraph::cfg_petgraph`],
+//! [`CallGraph::petgraph`]) give its algorithms (SCC, dominators, reachability).
+//!
+//! ```
+//! use elixir_scope_ast::{parse_source, Language, ParseOptions};
+//! use elixir_scope_cpg::{build_project, BuildOptions, CfgLabel};
+//!
+//! let src = br#"
+//! defmodule Shop do
+//!   alias Shop.Repo
+//!   def total(items) when is_list(items), do: items |> Repo.sum()
+//!   def total(_), do: 0
+//! end
+//! defmodule Shop.Repo do
+//!   def sum(xs), do: xs
+//! end
+//! "#;
+//! let parsed = parse_source("lib/shop.ex", Language::Elixir, src, &ParseOptions::default());
+//! let cpg = build_project(&[parsed], &BuildOptions::default());
+//!
+//! let total = cpg.find_methods("Shop.total/1")[0].id;
+//! let sum = cpg.find_methods("Shop.Repo.sum/1")[0].id;
+//! assert_eq!(cpg.call_graph.callees(total), vec![sum]);
+//!
+//! let graph = &cpg.method_graph(total).unwrap().graph;
+//! let edges = graph.cfg_triples();
+//! // The first clause's guard can fail: a no-match edge leads to the second clause.
+//! assert!(edges.contains(&(
+//!     "total(items) when is_list(items)".into(),
+//!     "total(_)".into(),
+//!     CfgLabel::NoMatch
+//! )));
+//! ```
+
+mod build_options;
+mod call_graph;
+mod call_resolution;
+mod control_dependence;
+mod cpg_storage;
+mod data_flow;
+mod elixir_flow;
+mod error;
+mod export;
+mod file_cpg;
+mod flow_builder;
+mod graph;
+mod project_cpg;
+mod rust_flow;
+
+pub use build_options::BuildOptions;
+pub use call_graph::{CallGraph, CallSite, CallTarget, MethodId, MethodInfo, UnresolvedReason};
+pub use control_dependence::{dominators, post_dominators};
+pub use cpg_storage::{CpgStorage, StorageCall, StorageReply};
+pub use data_flow::DEFAULT_DATAFLOW_WORK_LIMIT;
+pub use error::CpgError;
+pub use export::{call_graph_to_dot, method_to_dot, method_to_json, project_to_json};
+pub use file_cpg::{build_file, build_method, FileCpg, MethodCpg};
+pub use graph::{
+    CfgLabel, DefUse, Edge, EdgeKind, MethodGraph, Node, NodeId, NodeKind, VarId, Variable,
+    WorkBoundHit, CODE_LIMIT,
+};
+pub use project_cpg::{build_project, BuildFailure, ProjectCpg};

@@ -1,0 +1,91 @@
+//! The code property graph of a whole project: per-file method graphs linked by the
+//! project call graph, plus the files whose build failed.
+
+use std::collections::HashMap;
+
+use elixir_scope_ast::ParsedFile;
+use serde::{Deserialize, Serialize};
+
+use crate::build_options::BuildOptions;
+use crate::call_graph::{CallGraph, MethodId, MethodInfo};
+use crate::file_cpg::{build_file, FileCpg, MethodCpg};
+
+/// A file whose graph could not be built (its task panicked or was killed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuildFailure {
+    pub path: String,
+    pub error: String,
+}
+
+/// Everything the CPG layer knows about one project.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProjectCpg {
+    pub files: Vec<FileCpg>,
+    pub call_graph: CallGraph,
+    pub failures: Vec<BuildFailure>,
+    #[serde(skip)]
+    file_index: HashMap<String, usize>,
+}
+
+impl ProjectCpg {
+    /// Links built files: resolves calls across all `models` (also those whose graph build
+    /// failed, so calls into them still resolve).
+    pub fn link<'a>(
+        models: impl IntoIterator<Item = &'a elixir_scope_ast::FileModel>,
+        files: Vec<FileCpg>,
+        failures: Vec<BuildFailure>,
+    ) -> ProjectCpg {
+        let mut p = ProjectCpg {
+            files,
+            call_graph: CallGraph::build(models),
+            failures,
+            file_index: HashMap::new(),
+        };
+        p.index();
+        p
+    }
+
+    /// Rebuilds lookup indexes (after deserialising).
+    pub fn index(&mut self) {
+        self.file_index = self
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.path.clone(), i))
+            .collect();
+        self.call_graph.index();
+        for f in &mut self.files {
+            for m in &mut f.methods {
+                m.graph.index();
+            }
+        }
+    }
+
+    /// The built file with this path.
+    pub fn file(&self, path: &str) -> Option<&FileCpg> {
+        self.file_index.get(path).and_then(|&i| self.files.get(i))
+    }
+
+    /// The graph of a method of the call graph (None for functions without a body or in a
+    /// file whose build failed).
+    pub fn method_graph(&self, id: MethodId) -> Option<&MethodCpg> {
+        let info = self.call_graph.method(id)?;
+        self.file(&info.file)?.method(info.function)
+    }
+
+    /// Methods by display name (`Mod.fun/2`, `crate::m::fun`) or plain name.
+    pub fn find_methods(&self, name: &str) -> Vec<&MethodInfo> {
+        self.call_graph
+            .methods
+            .iter()
+            .filter(|m| m.display_name() == name || m.name == name)
+            .collect()
+    }
+}
+
+/// Builds a project graph from parsed files on the current thread (the orchestrator does
+/// the same with one task per file).
+pub fn build_project(parsed: &[ParsedFile], options: &BuildOptions) -> ProjectCpg {
+    let files = parsed.iter().map(|p| build_file(p, options)).collect();
+    ProjectCpg::link(parsed.iter().map(|p| &p.model), files, Vec::new())
+}
