@@ -1,8 +1,10 @@
 //! Estimated heap memory of a model, for the repository's per-file memory accounting.
 //!
-//! Counts allocated capacity (strings, vectors) plus the inline size of the top-level value;
-//! allocator overhead is not included, so real usage is somewhat higher.
+//! Counts allocated capacity (vectors, strings) plus the inline size of the top-level value;
+//! a shared [`Name`] allocation is counted once per value measured. Allocator overhead is not
+//! included, so real usage is somewhat higher.
 
+use std::collections::HashSet;
 use std::mem::size_of;
 
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
@@ -10,158 +12,181 @@ use crate::model::{
     Attribute, Call, Clause, FileModel, Function, Import, ImportFilter, Module, ModuleKind, Param,
     Visibility,
 };
+use crate::name::Name;
 
 /// Bytes a value owns on the heap.
 pub trait HeapSize {
-    fn heap_bytes(&self) -> usize;
+    /// Heap bytes, counting each shared allocation once.
+    fn heap_bytes(&self) -> usize {
+        let mut seen = HashSet::new();
+        self.heap_bytes_in(&mut seen)
+    }
+
+    /// Heap bytes not yet counted in `seen` (shared allocations by address).
+    fn heap_bytes_in(&self, seen: &mut HashSet<usize>) -> usize;
 }
 
 impl HeapSize for String {
-    fn heap_bytes(&self) -> usize {
+    fn heap_bytes_in(&self, _: &mut HashSet<usize>) -> usize {
         self.capacity()
     }
 }
 
+/// The two reference counts in front of an `Arc`'s data.
+const ARC_HEADER: usize = 2 * size_of::<usize>();
+
+impl HeapSize for Name {
+    fn heap_bytes_in(&self, seen: &mut HashSet<usize>) -> usize {
+        if seen.insert(self.allocation()) {
+            ARC_HEADER + self.len()
+        } else {
+            0
+        }
+    }
+}
+
 impl<T: HeapSize> HeapSize for Option<T> {
-    fn heap_bytes(&self) -> usize {
-        self.as_ref().map_or(0, HeapSize::heap_bytes)
+    fn heap_bytes_in(&self, seen: &mut HashSet<usize>) -> usize {
+        self.as_ref().map_or(0, |v| v.heap_bytes_in(seen))
     }
 }
 
 impl<T: HeapSize> HeapSize for Vec<T> {
-    fn heap_bytes(&self) -> usize {
-        self.capacity() * size_of::<T>() + self.iter().map(HeapSize::heap_bytes).sum::<usize>()
+    fn heap_bytes_in(&self, seen: &mut HashSet<usize>) -> usize {
+        self.capacity() * size_of::<T>() + self.iter().map(|v| v.heap_bytes_in(seen)).sum::<usize>()
     }
 }
 
 impl<A: HeapSize, B> HeapSize for (A, B) {
-    fn heap_bytes(&self) -> usize {
-        self.0.heap_bytes()
+    fn heap_bytes_in(&self, seen: &mut HashSet<usize>) -> usize {
+        self.0.heap_bytes_in(seen)
     }
 }
 
 impl HeapSize for u32 {
-    fn heap_bytes(&self) -> usize {
+    fn heap_bytes_in(&self, _: &mut HashSet<usize>) -> usize {
         0
     }
 }
 
 impl HeapSize for Visibility {
-    fn heap_bytes(&self) -> usize {
+    fn heap_bytes_in(&self, seen: &mut HashSet<usize>) -> usize {
         match self {
-            Visibility::Restricted(s) => s.heap_bytes(),
+            Visibility::Restricted(s) => s.heap_bytes_in(seen),
             _ => 0,
         }
     }
 }
 
 impl HeapSize for ModuleKind {
-    fn heap_bytes(&self) -> usize {
+    fn heap_bytes_in(&self, seen: &mut HashSet<usize>) -> usize {
         match self {
             ModuleKind::ElixirImpl { protocol, for_type } => {
-                protocol.heap_bytes() + for_type.heap_bytes()
+                protocol.heap_bytes_in(seen) + for_type.heap_bytes_in(seen)
             }
             ModuleKind::RustImpl {
                 self_type,
                 trait_name,
-            } => self_type.heap_bytes() + trait_name.heap_bytes(),
+            } => self_type.heap_bytes_in(seen) + trait_name.heap_bytes_in(seen),
             _ => 0,
         }
     }
 }
 
 impl HeapSize for Attribute {
-    fn heap_bytes(&self) -> usize {
-        self.name.heap_bytes() + self.value.heap_bytes()
+    fn heap_bytes_in(&self, seen: &mut HashSet<usize>) -> usize {
+        self.name.heap_bytes_in(seen) + self.value.heap_bytes_in(seen)
     }
 }
 
 impl HeapSize for Module {
-    fn heap_bytes(&self) -> usize {
-        self.name.heap_bytes()
-            + self.local_name.heap_bytes()
-            + self.kind.heap_bytes()
-            + self.doc.heap_bytes()
-            + self.attributes.heap_bytes()
-            + self.visibility.heap_bytes()
+    fn heap_bytes_in(&self, seen: &mut HashSet<usize>) -> usize {
+        self.name.heap_bytes_in(seen)
+            + self.local_name.heap_bytes_in(seen)
+            + self.kind.heap_bytes_in(seen)
+            + self.doc.heap_bytes_in(seen)
+            + self.attributes.heap_bytes_in(seen)
+            + self.visibility.heap_bytes_in(seen)
     }
 }
 
 impl HeapSize for Param {
-    fn heap_bytes(&self) -> usize {
-        self.pattern.heap_bytes()
-            + self.name.heap_bytes()
-            + self.default.heap_bytes()
-            + self.type_annotation.heap_bytes()
+    fn heap_bytes_in(&self, seen: &mut HashSet<usize>) -> usize {
+        self.pattern.heap_bytes_in(seen)
+            + self.name.heap_bytes_in(seen)
+            + self.default.heap_bytes_in(seen)
+            + self.type_annotation.heap_bytes_in(seen)
     }
 }
 
 impl HeapSize for Clause {
-    fn heap_bytes(&self) -> usize {
-        self.params.heap_bytes() + self.guard.heap_bytes()
+    fn heap_bytes_in(&self, seen: &mut HashSet<usize>) -> usize {
+        self.params.heap_bytes_in(seen) + self.guard.heap_bytes_in(seen)
     }
 }
 
 impl HeapSize for Call {
-    fn heap_bytes(&self) -> usize {
-        self.qualifier.heap_bytes() + self.name.heap_bytes() + self.receiver.heap_bytes()
+    fn heap_bytes_in(&self, seen: &mut HashSet<usize>) -> usize {
+        self.qualifier.heap_bytes_in(seen)
+            + self.name.heap_bytes_in(seen)
+            + self.receiver.heap_bytes_in(seen)
     }
 }
 
 impl HeapSize for Function {
-    fn heap_bytes(&self) -> usize {
-        self.name.heap_bytes()
-            + self.visibility.heap_bytes()
-            + self.clauses.heap_bytes()
-            + self.doc.heap_bytes()
-            + self.attributes.heap_bytes()
-            + self.calls.heap_bytes()
+    fn heap_bytes_in(&self, seen: &mut HashSet<usize>) -> usize {
+        self.name.heap_bytes_in(seen)
+            + self.visibility.heap_bytes_in(seen)
+            + self.clauses.heap_bytes_in(seen)
+            + self.doc.heap_bytes_in(seen)
+            + self.attributes.heap_bytes_in(seen)
+            + self.calls.heap_bytes_in(seen)
     }
 }
 
 impl HeapSize for ImportFilter {
-    fn heap_bytes(&self) -> usize {
+    fn heap_bytes_in(&self, seen: &mut HashSet<usize>) -> usize {
         match self {
-            ImportFilter::Functions(v) => v.heap_bytes(),
-            ImportFilter::Category(s) => s.heap_bytes(),
+            ImportFilter::Functions(v) => v.heap_bytes_in(seen),
+            ImportFilter::Category(s) => s.heap_bytes_in(seen),
         }
     }
 }
 
 impl HeapSize for Import {
-    fn heap_bytes(&self) -> usize {
-        self.path.heap_bytes()
-            + self.alias.heap_bytes()
-            + self.only.heap_bytes()
-            + self.except.heap_bytes()
-            + self.options.heap_bytes()
-            + self.visibility.heap_bytes()
+    fn heap_bytes_in(&self, seen: &mut HashSet<usize>) -> usize {
+        self.path.heap_bytes_in(seen)
+            + self.alias.heap_bytes_in(seen)
+            + self.only.heap_bytes_in(seen)
+            + self.except.heap_bytes_in(seen)
+            + self.options.heap_bytes_in(seen)
+            + self.visibility.heap_bytes_in(seen)
     }
 }
 
 impl HeapSize for Diagnostic {
-    fn heap_bytes(&self) -> usize {
+    fn heap_bytes_in(&self, seen: &mut HashSet<usize>) -> usize {
         let kind = match &self.kind {
-            DiagnosticKind::MissingToken { token } => token.heap_bytes(),
-            DiagnosticKind::MissingEndRecovered { definition } => definition.heap_bytes(),
+            DiagnosticKind::MissingToken { token } => token.heap_bytes_in(seen),
+            DiagnosticKind::MissingEndRecovered { definition } => definition.heap_bytes_in(seen),
             DiagnosticKind::Io { error } | DiagnosticKind::ParseTaskFailed { error } => {
-                error.heap_bytes()
+                error.heap_bytes_in(seen)
             }
             _ => 0,
         };
-        kind + self.message.heap_bytes()
+        kind + self.message.heap_bytes_in(seen)
     }
 }
 
 impl HeapSize for FileModel {
-    fn heap_bytes(&self) -> usize {
+    fn heap_bytes_in(&self, seen: &mut HashSet<usize>) -> usize {
         size_of::<FileModel>()
-            + self.path.heap_bytes()
-            + self.content_hash.heap_bytes()
-            + self.modules.heap_bytes()
-            + self.functions.heap_bytes()
-            + self.imports.heap_bytes()
-            + self.module_level_calls.heap_bytes()
-            + self.diagnostics.heap_bytes()
+            + self.path.heap_bytes_in(seen)
+            + self.content_hash.heap_bytes_in(seen)
+            + self.modules.heap_bytes_in(seen)
+            + self.functions.heap_bytes_in(seen)
+            + self.imports.heap_bytes_in(seen)
+            + self.module_level_calls.heap_bytes_in(seen)
+            + self.diagnostics.heap_bytes_in(seen)
     }
 }

@@ -26,9 +26,40 @@
 //! assert!(total.calls.iter().any(|c| c.capture && c.name == "price" && c.arity == 1));
 //! ```
 //!
-//! For the CPG layer: [`ParsedFile::body_node`] gives the tree-sitter node of a clause body
-//! to walk for control and data flow; spans in the model are byte ranges into the same
-//! source.
+//! ## Services
+//!
+//! [`AstLayer::child_spec`] gives the layer's one_for_one supervisor (`ast`: the
+//! [`AstRepository`] service and the `parsing_tasks` [`ParsingTaskSupervisor`]) and an
+//! [`AstClient`], the typed handle other layers use:
+//!
+//! ```
+//! use elixir_scope_ast::{AstConfig, AstLayer};
+//! use std::path::Path;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let rt = tokio::runtime::Runtime::new()?;
+//! # rt.block_on(async {
+//! let (layer, ast) = AstLayer::start(AstConfig::default()).await?;
+//! let report = ast.parse_project("shop", Path::new("tests/fixtures/elixir_project")).await?;
+//! assert_eq!(report.files, 5);
+//! // Parsing again only re-parses files whose content hash changed.
+//! assert_eq!(ast.parse_project("shop", Path::new("tests/fixtures/elixir_project")).await?.parsed, 0);
+//! let found = ast.functions("shop", Some("Shop.Worker"), "handle_call", Some(3)).await?;
+//! assert_eq!(found[0].function.clauses.len(), 2);
+//! layer.shutdown().await;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # })
+//! # }
+//! ```
+//!
+//! ## For the CPG layer
+//!
+//! [`AstClient::parsed_file`] (or [`parse_source`] directly) returns a [`ParsedFile`]:
+//! [`ParsedFile::body_node`] / [`ParsedFile::clause_node`] give the tree-sitter node of a
+//! function clause to walk for control and data flow. Spans in the model are byte ranges into
+//! the same source. Calls keep their raw qualifier segments and enclosing module, and the
+//! file's [`Import`]s (aliases, imports, `use`) are recorded per module, so `__MODULE__`,
+//! aliases, imports and `self::`/`super::`/`crate::` paths can be resolved there.
 
 mod ast_layer;
 mod corpus;
@@ -40,6 +71,7 @@ mod heap_size;
 mod language;
 mod model;
 mod model_builder;
+mod name;
 mod parse_options;
 mod parsed_file;
 mod parsing_task_supervisor;
@@ -60,6 +92,7 @@ pub use model::{
     Attribute, Call, CallKind, Clause, FileModel, Function, FunctionId, FunctionKind, Import,
     ImportFilter, ImportKind, Module, ModuleId, ModuleKind, Param, Visibility,
 };
+pub use name::Name;
 pub use parse_options::{ParseOptions, DEFAULT_MAX_FILE_BYTES};
 pub use parsed_file::{content_hash, parse_file, parse_source, parse_tree, ParsedFile};
 pub use parsing_task_supervisor::{

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::Diagnostic;
 use crate::language::Language;
+use crate::name::Name;
 use crate::span::Span;
 
 /// Index of a module inside [`FileModel::modules`].
@@ -93,8 +94,8 @@ pub enum ModuleKind {
     ElixirProtocol,
     /// `defimpl Protocol, for: Type`.
     ElixirImpl {
-        protocol: String,
-        for_type: Option<String>,
+        protocol: Name,
+        for_type: Option<Name>,
     },
     /// The module a Rust file is (crate root or a `mod` file), named from its path.
     RustFile,
@@ -102,8 +103,8 @@ pub enum ModuleKind {
     RustMod,
     /// `impl Type` or `impl Trait for Type`.
     RustImpl {
-        self_type: String,
-        trait_name: Option<String>,
+        self_type: Name,
+        trait_name: Option<Name>,
     },
     /// `trait Name { ... }`.
     RustTrait,
@@ -115,14 +116,14 @@ pub struct Module {
     pub id: ModuleId,
     /// Fully qualified: `MyApp.Worker.Inner` (Elixir), `crate::net::tcp` (Rust module),
     /// `crate::net::impl Speak for Dog` (Rust impl) or `crate::net::Speak` (Rust trait).
-    pub name: String,
+    pub name: Name,
     /// The name as written at the definition (`Inner`, `tcp`, `Dog`).
-    pub local_name: String,
+    pub local_name: Name,
     pub kind: ModuleKind,
     pub parent: Option<ModuleId>,
     pub span: Span,
     /// `@moduledoc` text or `//!` / `///` doc comments.
-    pub doc: Option<String>,
+    pub doc: Option<Name>,
     pub attributes: Vec<Attribute>,
     pub visibility: Visibility,
 }
@@ -138,7 +139,7 @@ pub enum Visibility {
     /// Rust `pub(crate)`.
     Crate,
     /// Rust `pub(super)`, `pub(self)`, `pub(in path)`: the modifier as written.
-    Restricted(String),
+    Restricted(Name),
 }
 
 /// How a function was defined.
@@ -170,7 +171,7 @@ impl FunctionKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Function {
     pub id: FunctionId,
-    pub name: String,
+    pub name: Name,
     /// Number of parameters. Elixir: all parameters, defaults included (see `min_arity`).
     /// Rust: declared parameters including `self`, so method calls (receiver counted) and
     /// pipes (piped value counted) compare arities the same way.
@@ -184,7 +185,7 @@ pub struct Function {
     pub span: Span,
     pub clauses: Vec<Clause>,
     /// `@doc` text (`Some("")` never; `@doc false` gives `doc_hidden`) or `///` comments.
-    pub doc: Option<String>,
+    pub doc: Option<Name>,
     pub doc_hidden: bool,
     /// `@impl`, `@spec`, other module attributes before the first clause; Rust `#[...]`.
     pub attributes: Vec<Attribute>,
@@ -215,7 +216,7 @@ pub struct Clause {
     pub body_span: Option<Span>,
     pub params: Vec<Param>,
     /// Guard expression source (`when ...`); Rust where-clauses are not guards.
-    pub guard: Option<String>,
+    pub guard: Option<Name>,
     pub guard_span: Option<Span>,
 }
 
@@ -223,22 +224,22 @@ pub struct Clause {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Param {
     /// The pattern as written (`%{a: 1} = x`, `mut v`, `&self`).
-    pub pattern: String,
+    pub pattern: Name,
     /// The bound variable when the pattern is (or ends in) a single name.
-    pub name: Option<String>,
+    pub name: Option<Name>,
     /// Elixir `\\` default value source.
-    pub default: Option<String>,
+    pub default: Option<Name>,
     /// Rust type annotation source.
-    pub type_annotation: Option<String>,
+    pub type_annotation: Option<Name>,
     pub span: Span,
 }
 
 /// An attribute: Elixir `@name value` before a definition, Rust `#[name(args)]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Attribute {
-    pub name: String,
+    pub name: Name,
     /// Source text of the value / arguments, if any.
-    pub value: Option<String>,
+    pub value: Option<Name>,
     pub span: Span,
 }
 
@@ -270,9 +271,9 @@ pub struct Call {
     /// Raw module / path qualifier segments as written, unresolved: `["Repo"]`,
     /// `["MyApp", "Repo"]`, `["__MODULE__"]`, `[":erlang"]`, `["crate", "net"]`,
     /// `["Self"]`, `["<T as Clone>"]`. Empty for local, method and most dynamic calls.
-    pub qualifier: Vec<String>,
+    pub qualifier: Vec<Name>,
     /// Function, method or macro name (`""` for Elixir anonymous `fun.(x)`).
-    pub name: String,
+    pub name: Name,
     /// Arguments passed, counting the implicit piped value (`|>`) and a method receiver.
     /// For captures (`&fun/2`) the captured arity.
     pub arity: u32,
@@ -281,7 +282,7 @@ pub struct Call {
     /// Whether this is a capture (`&fun/2`, `&Mod.fun/2`) rather than an invocation.
     pub capture: bool,
     /// Rust method receiver / Elixir dynamic target source, shortened.
-    pub receiver: Option<String>,
+    pub receiver: Option<Name>,
     pub span: Span,
     /// Module the call sits in (lexically), for resolving `__MODULE__`, aliases, `self::`.
     pub module: Option<ModuleId>,
@@ -304,9 +305,9 @@ pub enum ImportKind {
 #[serde(rename_all = "snake_case")]
 pub enum ImportFilter {
     /// `only: [map: 2, each: 2]` / `except: [...]`.
-    Functions(Vec<(String, u32)>),
+    Functions(Vec<(Name, u32)>),
     /// `only: :functions`, `only: :macros`, `only: :sigils`.
-    Category(String),
+    Category(Name),
 }
 
 /// An Elixir `alias`/`import`/`use`/`require` or one leaf of a Rust `use` tree.
@@ -315,16 +316,16 @@ pub struct Import {
     pub kind: ImportKind,
     /// Target path segments: `["MyApp", "Repo"]`, `["std", "collections", "HashMap"]`,
     /// `["crate", "foo"]` for a glob `crate::foo::*`.
-    pub path: Vec<String>,
+    pub path: Vec<Name>,
     /// The name the target is known by afterwards: Elixir `alias` default (last segment)
     /// or `as:`; Rust `as` rename or last segment. None for import/use/require and globs.
-    pub alias: Option<String>,
+    pub alias: Option<Name>,
     /// Rust `path::*`.
     pub glob: bool,
     pub only: Option<ImportFilter>,
     pub except: Option<ImportFilter>,
     /// Remaining options source (`use GenServer, restart: :temporary`).
-    pub options: Option<String>,
+    pub options: Option<Name>,
     pub visibility: Visibility,
     pub module: Option<ModuleId>,
     pub span: Span,

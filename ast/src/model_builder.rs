@@ -8,6 +8,7 @@ use crate::model::{
     Attribute, Call, Clause, Function, FunctionId, FunctionKind, Import, Module, ModuleId,
     ModuleKind, Visibility,
 };
+use crate::name::{Interner, Name};
 use crate::source_text::count_u32;
 use crate::span::Span;
 
@@ -20,14 +21,14 @@ pub(crate) enum CallSink {
 
 /// A new clause (or a Rust fn) being added.
 pub(crate) struct NewClause {
-    pub name: String,
+    pub name: Name,
     pub generated_name: bool,
     pub kind: FunctionKind,
     pub visibility: Visibility,
     pub module: Option<ModuleId>,
     pub clause: Clause,
     pub min_arity: u32,
-    pub doc: Option<String>,
+    pub doc: Option<Name>,
     pub doc_hidden: bool,
     pub attributes: Vec<Attribute>,
 }
@@ -39,14 +40,20 @@ pub(crate) struct ModelBuilder {
     pub imports: Vec<Import>,
     pub module_level_calls: Vec<Call>,
     pub diagnostics: Vec<Diagnostic>,
-    clause_groups: HashMap<(Option<ModuleId>, String, u32), FunctionId>,
+    clause_groups: HashMap<(Option<ModuleId>, Name, u32), FunctionId>,
+    names: Interner,
 }
 
 impl ModelBuilder {
+    /// The shared [`Name`] for `s`.
+    pub fn name(&mut self, s: &str) -> Name {
+        self.names.intern(s)
+    }
+
     pub fn add_module(
         &mut self,
-        name: String,
-        local_name: String,
+        name: Name,
+        local_name: Name,
         kind: ModuleKind,
         parent: Option<ModuleId>,
         span: Span,

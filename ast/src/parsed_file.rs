@@ -30,7 +30,7 @@ impl ParsedFile {
     /// `fn ... { }`).
     pub fn clause_node(&self, function: FunctionId, clause: usize) -> Option<Node<'_>> {
         let span = self.model.function(function)?.clauses.get(clause)?.span;
-        self.node_exactly(span.start_byte, span.end_byte)
+        self.node_exactly(span.start_byte as usize, span.end_byte as usize)
     }
 
     /// The body node of a clause: Elixir `do_block` or `do:` value, Rust `block`.
@@ -41,7 +41,7 @@ impl ParsedFile {
             .clauses
             .get(clause)?
             .body_span?;
-        self.node_exactly(span.start_byte, span.end_byte)
+        self.node_exactly(span.start_byte as usize, span.end_byte as usize)
     }
 
     /// The source text of a node of this file's tree.
@@ -117,17 +117,13 @@ pub fn parse_source(
         source: None,
         tree: None,
     };
-    if size > options.max_file_bytes {
+    // Spans are u32 offsets: nothing larger than that is parsed, whatever the option says.
+    let limit = options.max_file_bytes.min(u64::from(u32::MAX));
+    if size > limit {
         return reject(Diagnostic::new(
             Severity::Error,
-            DiagnosticKind::TooLarge {
-                size,
-                limit: options.max_file_bytes,
-            },
-            format!(
-                "{size} bytes is over the {} byte limit; not parsed",
-                options.max_file_bytes
-            ),
+            DiagnosticKind::TooLarge { size, limit },
+            format!("{size} bytes is over the {limit} byte limit; not parsed"),
             None,
         ));
     }

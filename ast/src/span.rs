@@ -12,11 +12,11 @@ pub struct Position {
 }
 
 /// A byte range plus its line/column form. `end_byte` is exclusive; `end` is the position just
-/// past the last byte.
+/// past the last byte. Offsets are `u32`: files over 4 GiB are rejected before parsing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Span {
-    pub start_byte: usize,
-    pub end_byte: usize,
+    pub start_byte: u32,
+    pub end_byte: u32,
     pub start: Position,
     pub end: Position,
 }
@@ -27,8 +27,8 @@ impl Span {
         let s = node.start_position();
         let e = node.end_position();
         Span {
-            start_byte: node.start_byte(),
-            end_byte: node.end_byte(),
+            start_byte: to_u32(node.start_byte()),
+            end_byte: to_u32(node.end_byte()),
             start: Position {
                 line: to_u32(s.row) + 1,
                 column: to_u32(s.column) + 1,
@@ -69,8 +69,13 @@ impl Span {
         other.start_byte < self.end_byte && other.end_byte > self.start_byte
     }
 
+    /// The byte range, for slicing the source.
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.start_byte as usize..self.end_byte as usize
+    }
+
     /// Number of bytes covered.
-    pub fn len(&self) -> usize {
+    pub fn len(&self) -> u32 {
         self.end_byte.saturating_sub(self.start_byte)
     }
 

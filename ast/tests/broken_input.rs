@@ -161,7 +161,7 @@ proptest! {
         let p = parse_source("fuzz", lang, &bytes, &ParseOptions::default());
         prop_assert_eq!(p.model.size_bytes, bytes.len() as u64);
         for f in &p.model.functions {
-            prop_assert!(f.span.end_byte <= bytes.len());
+            prop_assert!(f.span.end_byte as usize <= bytes.len());
         }
     }
 
@@ -180,7 +180,7 @@ proptest! {
         let p = parse_source("gen", lang, src.as_bytes(), &ParseOptions::default());
         for f in &p.model.functions {
             prop_assert!(!f.clauses.is_empty());
-            prop_assert!(f.span.start_byte <= f.span.end_byte && f.span.end_byte <= src.len());
+            prop_assert!(f.span.start_byte <= f.span.end_byte && f.span.end_byte as usize <= src.len());
         }
     }
 }

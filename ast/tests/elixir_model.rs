@@ -4,7 +4,7 @@ use std::path::Path;
 
 use elixir_scope_ast::{
     parse_file, Call, CallKind, DiagnosticKind, FileModel, Function, FunctionKind, ImportFilter,
-    ImportKind, ModuleKind, ParseOptions, Visibility,
+    ImportKind, ModuleKind, Name, ParseOptions, Visibility,
 };
 
 fn parse(rel: &str) -> FileModel {
@@ -105,7 +105,7 @@ fn call_kinds_pipes_and_captures() {
     let rate = call(total, "rate");
     assert_eq!(
         (rate.kind, rate.qualifier.clone(), rate.arity),
-        (CallKind::Remote, vec!["C".to_owned()], 0)
+        (CallKind::Remote, vec![Name::from("C")], 0)
     );
     assert_eq!(call(total, "is_list").kind, CallKind::Local);
     assert_eq!(rate.module, m.module_by_name("Shop.Cart").map(|m| m.id));
@@ -167,7 +167,7 @@ fn macros_guards_delegates() {
     let target = call(fetch, "get");
     assert_eq!(
         (target.qualifier.clone(), target.arity),
-        (vec!["Shop".to_owned(), "Store".to_owned()], 2)
+        (vec![Name::from("Shop"), Name::from("Store")], 2)
     );
     let store_put = func(&m, "Shop.Cart.Store", "put", 2);
     assert_eq!(store_put.span.start.line, 60);
@@ -176,19 +176,19 @@ fn macros_guards_delegates() {
 #[test]
 fn directives() {
     let m = parse("lib/shop/cart.ex");
-    let aliases: Vec<(Vec<String>, Option<String>)> = m
+    let aliases: Vec<(Vec<Name>, Option<Name>)> = m
         .imports
         .iter()
         .filter(|i| i.kind == ImportKind::Alias)
         .map(|i| (i.path.clone(), i.alias.clone()))
         .collect();
-    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    let s = |v: &[&str]| v.iter().map(|x| Name::from(*x)).collect::<Vec<_>>();
     assert_eq!(
         aliases,
         vec![
-            (s(&["Shop", "Repo"]), Some("Repo".to_owned())),
-            (s(&["Shop", "Pricing", "Tax"]), Some("Tax".to_owned())),
-            (s(&["Shop", "Cache"]), Some("C".to_owned())),
+            (s(&["Shop", "Repo"]), Some("Repo".into())),
+            (s(&["Shop", "Pricing", "Tax"]), Some("Tax".into())),
+            (s(&["Shop", "Cache"]), Some("C".into())),
         ]
     );
     let imports: Vec<_> = m
@@ -200,17 +200,17 @@ fn directives() {
     assert_eq!(
         imports[0].only,
         Some(ImportFilter::Functions(vec![
-            ("map".to_owned(), 2),
-            ("sum".to_owned(), 1)
+            ("map".into(), 2),
+            ("sum".into(), 1)
         ]))
     );
     assert_eq!(
         imports[1].except,
-        Some(ImportFilter::Functions(vec![("trim".to_owned(), 1)]))
+        Some(ImportFilter::Functions(vec![("trim".into(), 1)]))
     );
     assert_eq!(
         imports[2].only,
-        Some(ImportFilter::Category("functions".to_owned()))
+        Some(ImportFilter::Category("functions".into()))
     );
     assert!(m
         .imports
@@ -246,7 +246,7 @@ fn genserver_callbacks_use_protocols() {
     let sl = call(start, "start_link");
     assert_eq!(
         (sl.qualifier.clone(), sl.arity),
-        (vec!["GenServer".to_owned()], 3)
+        (vec![Name::from("GenServer")], 3)
     );
     let info = func(&m, "Shop.Worker", "handle_info", 2);
     assert!(info
@@ -264,8 +264,8 @@ fn genserver_callbacks_use_protocols() {
     assert_eq!(
         imp.kind,
         ModuleKind::ElixirImpl {
-            protocol: "Shop.Describe".to_owned(),
-            for_type: Some("Shop.Worker".to_owned())
+            protocol: "Shop.Describe".into(),
+            for_type: Some("Shop.Worker".into())
         }
     );
     assert_eq!(

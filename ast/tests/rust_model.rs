@@ -4,7 +4,7 @@ use std::path::Path;
 
 use elixir_scope_ast::{
     parse_file, Call, CallKind, DiagnosticKind, FileModel, Function, FunctionKind, ImportKind,
-    ModuleKind, ParseOptions, Visibility,
+    ModuleKind, Name, ParseOptions, Visibility,
 };
 
 fn parse(rel: &str) -> FileModel {
@@ -57,8 +57,8 @@ fn modules_from_paths_mods_impls_traits() {
     assert_eq!(
         m.modules[3].kind,
         ModuleKind::RustImpl {
-            self_type: "Circle".to_owned(),
-            trait_name: Some("Shape".to_owned())
+            self_type: "Circle".into(),
+            trait_name: Some("Shape".into())
         }
     );
     assert!(m.modules[6].attributes.iter().any(|a| a.name == "cfg"));
@@ -89,7 +89,7 @@ fn functions_params_visibility_docs_attributes() {
     let helper = func(&m, "crate::inner", "helper");
     assert_eq!(
         helper.visibility,
-        Visibility::Restricted("pub(super)".to_owned())
+        Visibility::Restricted("pub(super)".into())
     );
     let test = func(&m, "crate::tests", "circle_area");
     assert!(test.has_attribute("test"));
@@ -110,7 +110,7 @@ fn call_kinds() {
     let self_new = call(scaled, "new");
     assert_eq!(
         (self_new.kind, self_new.qualifier.clone(), self_new.arity),
-        (CallKind::Remote, vec!["Self".to_owned()], 1)
+        (CallKind::Remote, vec![Name::from("Self")], 1)
     );
     let new = func(&m, "crate::Circle", "new");
     assert_eq!(call(new, "Circle").kind, CallKind::Constructor);
@@ -165,7 +165,13 @@ fn use_declarations_expand_to_leaves() {
         .imports
         .iter()
         .filter(|i| i.kind == ImportKind::RustUse)
-        .map(|i| (i.path.join("::"), i.alias.clone(), i.glob))
+        .map(|i| {
+            (
+                i.path.join("::"),
+                i.alias.as_ref().map(|a| a.to_string()),
+                i.glob,
+            )
+        })
         .collect();
     let o = |s: &str| Some(s.to_owned());
     assert_eq!(

@@ -4,6 +4,8 @@ use tree_sitter::Node;
 
 use super::{qualifier, split_alias, Walker};
 use crate::model::{Import, ImportFilter, ImportKind, Visibility};
+use crate::model_builder::ModelBuilder;
+use crate::name::Name;
 use crate::source_text::{named_children, snippet, text};
 use crate::span::Span;
 
@@ -31,11 +33,11 @@ fn path_of(node: &Node<'_>, src: &str) -> Vec<String> {
 }
 
 /// `only:`/`except:` values: `[map: 2]` or `:functions`.
-fn filter(node: Option<Node<'_>>, src: &str) -> Option<ImportFilter> {
+fn filter(node: Option<Node<'_>>, src: &str, b: &mut ModelBuilder) -> Option<ImportFilter> {
     let node = node?;
     match node.kind() {
         "atom" => Some(ImportFilter::Category(
-            text(&node, src).trim_start_matches(':').to_owned(),
+            b.name(text(&node, src).trim_start_matches(':')),
         )),
         "list" => {
             let mut out = Vec::new();
@@ -50,7 +52,7 @@ fn filter(node: Option<Node<'_>>, src: &str) -> Option<ImportFilter> {
                     ) else {
                         continue;
                     };
-                    let name = text(&k, src).trim().trim_end_matches(':').trim().to_owned();
+                    let name = b.name(text(&k, src).trim().trim_end_matches(':').trim());
                     if let Ok(arity) = text(&v, src).trim().parse::<u32>() {
                         out.push((name, arity));
                     }
@@ -77,14 +79,14 @@ pub(super) fn record(w: &mut Walker<'_>, node: Node<'_>, name: &str, args: Optio
     let src = w.src;
     let module = w.current_module();
     let span = Span::of(&node);
-    let rename = keyword_value(&args, "as", src).map(|v| text(&v, src).trim().to_owned());
+    let rename = keyword_value(&args, "as", src).map(|v| w.b.name(text(&v, src).trim()));
     let base = Import {
         kind,
         path: Vec::new(),
         alias: None,
         glob: false,
-        only: filter(keyword_value(&args, "only", src), src),
-        except: filter(keyword_value(&args, "except", src), src),
+        only: filter(keyword_value(&args, "only", src), src, &mut w.b),
+        except: filter(keyword_value(&args, "except", src), src, &mut w.b),
         options: None,
         visibility: Visibility::Private,
         module,
@@ -99,8 +101,9 @@ pub(super) fn record(w: &mut Walker<'_>, node: Node<'_>, name: &str, args: Optio
             if r.kind() == "tuple" {
                 let prefix = path_of(&l, src);
                 for leaf in named_children(&r) {
-                    let mut path = prefix.clone();
-                    path.extend(split_alias(text(&leaf, src)));
+                    let mut segs = prefix.clone();
+                    segs.extend(split_alias(text(&leaf, src)));
+                    let path: Vec<Name> = segs.iter().map(|p| w.b.name(p)).collect();
                     let alias = match kind {
                         ImportKind::Alias => path.last().cloned(),
                         _ => None,
@@ -115,14 +118,14 @@ pub(super) fn record(w: &mut Walker<'_>, node: Node<'_>, name: &str, args: Optio
             }
         }
     }
-    let path = path_of(&target, src);
+    let path: Vec<Name> = path_of(&target, src).iter().map(|p| w.b.name(p)).collect();
     let alias = match kind {
         ImportKind::Alias => rename.or_else(|| path.last().cloned()),
         ImportKind::Require => rename,
         _ => None,
     };
     let options = match kind {
-        ImportKind::Use => parts.get(1).map(|o| snippet(o, src)),
+        ImportKind::Use => parts.get(1).map(|o| w.b.name(&snippet(o, src))),
         _ => None,
     };
     w.b.imports.push(Import {

@@ -3,6 +3,7 @@
 use tree_sitter::Node;
 
 use crate::model::Param;
+use crate::model_builder::ModelBuilder;
 use crate::source_text::{named_children, text};
 use crate::span::Span;
 
@@ -23,7 +24,7 @@ fn op<'s>(node: &Node<'_>, src: &'s str) -> &'s str {
 
 /// Parses the first argument of a `def`-family call; None for shapes not modelled
 /// (operator definitions such as `def a + b`).
-pub(crate) fn parse<'t>(node: Node<'t>, src: &str) -> Option<Head<'t>> {
+pub(crate) fn parse<'t>(node: Node<'t>, src: &str, b: &mut ModelBuilder) -> Option<Head<'t>> {
     let (head, guard) = if node.kind() == "binary_operator" && op(&node, src) == "when" {
         (
             node.child_by_field_name("left")?,
@@ -65,9 +66,9 @@ pub(crate) fn parse<'t>(node: Node<'t>, src: &str) -> Option<Head<'t>> {
                     default_nodes.push(d);
                 }
                 params.push(Param {
-                    pattern: text(&pattern, src).to_owned(),
-                    name: bound_name(&pattern, src),
-                    default: default.map(|d| text(&d, src).to_owned()),
+                    pattern: b.name(text(&pattern, src)),
+                    name: bound_name(&pattern, src).map(|n| b.name(&n)),
+                    default: default.map(|d| b.name(text(&d, src))),
                     type_annotation: None,
                     span: Span::of(&p),
                 });

@@ -63,7 +63,7 @@ struct Scope {
     column: u32,
     token: u64,
     pending_attributes: Vec<Attribute>,
-    pending_doc: Option<String>,
+    pending_doc: Option<crate::name::Name>,
     pending_doc_hidden: bool,
 }
 
@@ -229,7 +229,7 @@ impl<'s> Walker<'s> {
                     return;
                 };
                 truncate(&mut m.span);
-                (m.name.clone(), m.span)
+                (m.name.to_string(), m.span)
             }
             ScopeKind::File => return,
         };
@@ -273,6 +273,9 @@ impl<'s> Walker<'s> {
             name,
             receiver,
         } = callee;
+        let qualifier = qualifier.iter().map(|q| self.b.name(q)).collect();
+        let name = self.b.name(&name);
+        let receiver = receiver.map(|r| self.b.name(&r));
         let call = Call {
             kind,
             qualifier,
@@ -578,9 +581,9 @@ impl<'s> Walker<'s> {
             _ => return,
         };
         let value_node = args.and_then(|a| named_children(&a).into_iter().next());
-        let value = args.map(|a| snippet(&a, self.src));
+        let value = args.map(|a| self.b.name(&snippet(&a, self.src)));
         let attr = Attribute {
-            name: name.clone(),
+            name: self.b.name(&name),
             value,
             span: Span::of(&node),
         };
@@ -589,6 +592,7 @@ impl<'s> Walker<'s> {
             "moduledoc" => {
                 if let (Some(m), Some(v)) = (module, value_node) {
                     let (doc, _) = doc_text(&v, self.src);
+                    let doc = doc.map(|d| self.b.name(&d));
                     if let Some(md) = self.b.module_mut(m) {
                         md.doc = doc;
                     }
@@ -598,6 +602,7 @@ impl<'s> Walker<'s> {
                 let (doc, hidden) = value_node
                     .map(|v| doc_text(&v, self.src))
                     .unwrap_or((None, false));
+                let doc = doc.map(|d| self.b.name(&d));
                 if let Some(s) = self.scopes.last_mut() {
                     s.pending_doc = doc;
                     s.pending_doc_hidden = hidden;
@@ -634,7 +639,7 @@ impl<'s> Walker<'s> {
         let parent = self.current_module();
         let parent_name = parent
             .and_then(|p| self.b.modules.get(p.0 as usize))
-            .map(|m| m.name.clone());
+            .map(|m| m.name.to_string());
         let written = first
             .filter(|f| f.kind() != "keywords")
             .map(|f| strip_ws(text(&f, self.src)))
@@ -652,8 +657,8 @@ impl<'s> Walker<'s> {
                 };
                 (
                     ModuleKind::ElixirImpl {
-                        protocol: written.clone(),
-                        for_type,
+                        protocol: self.b.name(&written),
+                        for_type: for_type.map(|t| self.b.name(&t)),
                     },
                     local,
                 )
@@ -667,6 +672,7 @@ impl<'s> Walker<'s> {
             }
             _ => local.trim_start_matches("Elixir.").to_owned(),
         };
+        let (full, local) = (self.b.name(&full), self.b.name(&local));
         let id = self.b.add_module(
             full,
             local,
@@ -736,7 +742,7 @@ impl<'s> Walker<'s> {
             self.walk_opt(block);
             return;
         };
-        let Some(head) = heads::parse(head_node, self.src) else {
+        let Some(head) = heads::parse(head_node, self.src, &mut self.b) else {
             // Operator definitions and other shapes we do not model: keep their calls.
             self.walk_opt(args);
             self.walk_opt(block);
@@ -768,12 +774,13 @@ impl<'s> Walker<'s> {
             head_span: Span::of(&head_node),
             body_span: body.map(|b| Span::of(&b)),
             params: head.params.clone(),
-            guard: head.guard.map(|g| text(&g, self.src).to_owned()),
+            guard: head.guard.map(|g| self.b.name(text(&g, self.src))),
             guard_span: head.guard.map(|g| Span::of(&g)),
         };
+        let name = self.b.name(&head.name);
         let (fid, clause_idx) = self.b.add_clause(
             NewClause {
-                name: head.name.clone(),
+                name,
                 generated_name: head.generated,
                 kind,
                 visibility,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::heap_size::HeapSize;
 use crate::model::{FileModel, Function, FunctionId, Module, ModuleId};
+use crate::name::Name;
 
 /// A file as stored: its model, its source (for re-parsing on demand) and its memory cost.
 #[derive(Debug, Clone)]
@@ -39,7 +40,7 @@ pub struct ModuleMatch {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FunctionMatch {
     pub path: String,
-    pub module: Option<String>,
+    pub module: Option<Name>,
     pub function: Function,
 }
 
@@ -80,8 +81,8 @@ pub(crate) struct Project {
     pub root: PathBuf,
     pub files: BTreeMap<String, StoredFile>,
     pub parses: u64,
-    modules: HashMap<String, Vec<(String, ModuleId)>>,
-    functions: HashMap<String, Vec<(String, FunctionId)>>,
+    modules: HashMap<Name, Vec<(String, ModuleId)>>,
+    functions: HashMap<Name, Vec<(String, FunctionId)>>,
 }
 
 impl Project {

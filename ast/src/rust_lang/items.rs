@@ -7,11 +7,12 @@ use super::Walker;
 use crate::model::{
     Attribute, Clause, FunctionKind, Import, ImportKind, ModuleKind, Param, Visibility,
 };
-use crate::model_builder::NewClause;
+use crate::model_builder::{ModelBuilder, NewClause};
+use crate::name::Name;
 use crate::source_text::{named_children, text};
 use crate::span::Span;
 
-fn visibility(node: &Node<'_>, src: &str) -> Visibility {
+fn visibility(node: &Node<'_>, src: &str, b: &mut ModelBuilder) -> Visibility {
     let Some(v) = named_children(node)
         .into_iter()
         .find(|c| c.kind() == "visibility_modifier")
@@ -25,7 +26,7 @@ fn visibility(node: &Node<'_>, src: &str) -> Visibility {
     match written.as_str() {
         "pub" => Visibility::Public,
         "pub(crate)" => Visibility::Crate,
-        _ => Visibility::Restricted(written),
+        _ => Visibility::Restricted(b.name(&written)),
     }
 }
 
@@ -52,7 +53,7 @@ fn strip_one_space(s: &str) -> String {
     s.strip_prefix(' ').unwrap_or(s).to_owned()
 }
 
-fn attribute(node: &Node<'_>, src: &str) -> Option<Attribute> {
+fn attribute(node: &Node<'_>, src: &str, b: &mut ModelBuilder) -> Option<Attribute> {
     let attr = named_children(node)
         .into_iter()
         .find(|c| c.kind() == "attribute")?;
@@ -60,23 +61,23 @@ fn attribute(node: &Node<'_>, src: &str) -> Option<Attribute> {
     let path = parts.first()?;
     let mut segs = Vec::new();
     segments(path, src, &mut segs);
-    let value = parts.get(1).map(|v| text(v, src).to_owned());
+    let value = parts.get(1).map(|v| b.name(text(v, src)));
     Some(Attribute {
-        name: segs.join("::"),
+        name: b.name(&segs.join("::")),
         value,
         span: Span::of(node),
     })
 }
 
 /// Doc comments and attributes written just before an item.
-fn leading(node: &Node<'_>, src: &str) -> (Option<String>, Vec<Attribute>) {
+fn leading(node: &Node<'_>, src: &str, b: &mut ModelBuilder) -> (Option<Name>, Vec<Attribute>) {
     let mut docs = Vec::new();
     let mut attrs = Vec::new();
     let mut cur = node.prev_sibling();
     while let Some(p) = cur {
         match p.kind() {
             "attribute_item" => {
-                if let Some(a) = attribute(&p, src) {
+                if let Some(a) = attribute(&p, src, b) {
                     attrs.push(a);
                 }
             }
@@ -94,7 +95,7 @@ fn leading(node: &Node<'_>, src: &str) -> (Option<String>, Vec<Attribute>) {
     let doc = if docs.is_empty() {
         None
     } else {
-        Some(docs.join("\n"))
+        Some(b.name(&docs.join("\n")))
     };
     (doc, attrs)
 }
@@ -102,13 +103,14 @@ fn leading(node: &Node<'_>, src: &str) -> (Option<String>, Vec<Attribute>) {
 fn parent_name(w: &Walker<'_>) -> String {
     w.current_module()
         .and_then(|m| w.b.modules.get(m.0 as usize))
-        .map(|m| m.name.clone())
+        .map(|m| m.name.to_string())
         .unwrap_or_else(|| "crate".to_owned())
 }
 
 fn with_module(w: &mut Walker<'_>, node: Node<'_>, name: String, local: String, kind: ModuleKind) {
-    let (doc, attrs) = leading(&node, w.src);
-    let vis = visibility(&node, w.src);
+    let (doc, attrs) = leading(&node, w.src, &mut w.b);
+    let vis = visibility(&node, w.src, &mut w.b);
+    let (name, local) = (w.b.name(&name), w.b.name(&local));
     let parent = w.current_module();
     let id =
         w.b.add_module(name, local, kind, parent, Span::of(&node), vis);
@@ -149,16 +151,11 @@ pub(super) fn visit_impl(w: &mut Walker<'_>, node: Node<'_>) {
         None => self_type.clone(),
     };
     let full = format!("{}::{local}", parent_name(w));
-    with_module(
-        w,
-        node,
-        full,
-        local,
-        ModuleKind::RustImpl {
-            self_type,
-            trait_name,
-        },
-    );
+    let kind = ModuleKind::RustImpl {
+        self_type: w.b.name(&self_type),
+        trait_name: trait_name.map(|t| w.b.name(&t)),
+    };
+    with_module(w, node, full, local, kind);
 }
 
 pub(super) fn visit_trait(w: &mut Walker<'_>, node: Node<'_>) {
@@ -170,7 +167,7 @@ pub(super) fn visit_trait(w: &mut Walker<'_>, node: Node<'_>) {
     with_module(w, node, full, local, ModuleKind::RustTrait);
 }
 
-fn params(node: &Node<'_>, src: &str) -> Vec<Param> {
+fn params(node: &Node<'_>, src: &str, b: &mut ModelBuilder) -> Vec<Param> {
     let Some(list) = node.child_by_field_name("parameters") else {
         return Vec::new();
     };
@@ -178,8 +175,8 @@ fn params(node: &Node<'_>, src: &str) -> Vec<Param> {
     for p in named_children(&list) {
         match p.kind() {
             "self_parameter" => out.push(Param {
-                pattern: text(&p, src).to_owned(),
-                name: Some("self".to_owned()),
+                pattern: b.name(text(&p, src)),
+                name: Some(b.name("self")),
                 default: None,
                 type_annotation: None,
                 span: Span::of(&p),
@@ -188,21 +185,19 @@ fn params(node: &Node<'_>, src: &str) -> Vec<Param> {
                 let pattern = p.child_by_field_name("pattern");
                 let name = pattern
                     .filter(|n| n.kind() == "identifier")
-                    .map(|n| text(&n, src).to_owned());
+                    .map(|n| b.name(text(&n, src)));
+                let pattern = b.name(pattern.map(|n| text(&n, src)).unwrap_or_default());
+                let type_annotation = p.child_by_field_name("type").map(|t| b.name(text(&t, src)));
                 out.push(Param {
-                    pattern: pattern
-                        .map(|n| text(&n, src).to_owned())
-                        .unwrap_or_default(),
+                    pattern,
                     name,
                     default: None,
-                    type_annotation: p
-                        .child_by_field_name("type")
-                        .map(|t| text(&t, src).to_owned()),
+                    type_annotation,
                     span: Span::of(&p),
                 });
             }
             "variadic_parameter" => out.push(Param {
-                pattern: text(&p, src).to_owned(),
+                pattern: b.name(text(&p, src)),
                 name: None,
                 default: None,
                 type_annotation: None,
@@ -219,15 +214,14 @@ pub(super) fn visit_function(w: &mut Walker<'_>, node: Node<'_>) {
         w.walk_children(node);
         return;
     };
-    let (doc, attributes) = leading(&node, w.src);
+    let (doc, attributes) = leading(&node, w.src, &mut w.b);
     let body = node.child_by_field_name("body");
-    let params = params(&node, w.src);
-    let head_end = body.map(|b| b.start_byte()).unwrap_or(node.end_byte());
+    let params = params(&node, w.src, &mut w.b);
     let head_span = {
         let mut s = Span::of(&node);
         if let Some(b) = body {
             let bs = Span::of(&b);
-            s.end_byte = head_end;
+            s.end_byte = bs.start_byte;
             s.end = bs.start;
         }
         s
@@ -247,12 +241,14 @@ pub(super) fn visit_function(w: &mut Walker<'_>, node: Node<'_>) {
         guard_span: None,
     };
     let module = w.current_module();
+    let name = w.b.name(text(&name_node, w.src));
+    let visibility = visibility(&node, w.src, &mut w.b);
     let (id, _) = w.b.add_clause(
         NewClause {
-            name: text(&name_node, w.src).to_owned(),
+            name,
             generated_name: false,
             kind,
-            visibility: visibility(&node, w.src),
+            visibility,
             module,
             clause,
             min_arity,
@@ -280,19 +276,21 @@ pub(super) fn visit_inner_doc(w: &mut Walker<'_>, node: Node<'_>) {
         return;
     };
     let line = strip_one_space(text(&doc, w.src).trim_end_matches(['\n', '\r']));
-    if let Some(m) = w.current_module().and_then(|m| w.b.module_mut(m)) {
-        match &mut m.doc {
-            Some(d) => {
-                d.push('\n');
-                d.push_str(&line);
-            }
-            None => m.doc = Some(line),
-        }
+    let Some(id) = w.current_module() else {
+        return;
+    };
+    let joined = match w.b.modules.get(id.0 as usize).and_then(|m| m.doc.as_ref()) {
+        Some(d) => format!("{d}\n{line}"),
+        None => line,
+    };
+    let doc = w.b.name(&joined);
+    if let Some(m) = w.b.module_mut(id) {
+        m.doc = Some(doc);
     }
 }
 
 pub(super) fn visit_inner_attribute(w: &mut Walker<'_>, node: Node<'_>) {
-    if let Some(a) = attribute(&node, w.src) {
+    if let Some(a) = attribute(&node, w.src, &mut w.b) {
         if let Some(m) = w.current_module().and_then(|m| w.b.module_mut(m)) {
             m.attributes.push(a);
         }
@@ -300,7 +298,7 @@ pub(super) fn visit_inner_attribute(w: &mut Walker<'_>, node: Node<'_>) {
 }
 
 pub(super) fn visit_use(w: &mut Walker<'_>, node: Node<'_>) {
-    let vis = visibility(&node, w.src);
+    let vis = visibility(&node, w.src, &mut w.b);
     let Some(arg) = node.child_by_field_name("argument") else {
         return;
     };
@@ -309,6 +307,8 @@ pub(super) fn visit_use(w: &mut Walker<'_>, node: Node<'_>) {
     use_tree(&arg, w.src, &[], &mut out, 0);
     let module = w.current_module();
     for (path, alias, glob) in out {
+        let path = path.iter().map(|p| w.b.name(p)).collect();
+        let alias = alias.map(|a| w.b.name(&a));
         w.b.imports.push(Import {
             kind: ImportKind::RustUse,
             path,
@@ -385,11 +385,13 @@ pub(super) fn visit_extern_crate(w: &mut Walker<'_>, node: Node<'_>) {
     let Some(name) = node.child_by_field_name("name") else {
         return;
     };
-    let crate_name = text(&name, w.src).to_owned();
-    let alias = node
-        .child_by_field_name("alias")
-        .map(|a| text(&a, w.src).to_owned())
-        .or_else(|| Some(crate_name.clone()));
+    let crate_name = w.b.name(text(&name, w.src));
+    let alias = match node.child_by_field_name("alias") {
+        Some(a) => w.b.name(text(&a, w.src)),
+        None => crate_name.clone(),
+    };
+    let alias = Some(alias);
+    let visibility = visibility(&node, w.src, &mut w.b);
     let module = w.current_module();
     w.b.imports.push(Import {
         kind: ImportKind::RustUse,
@@ -399,7 +401,7 @@ pub(super) fn visit_extern_crate(w: &mut Walker<'_>, node: Node<'_>) {
         only: None,
         except: None,
         options: None,
-        visibility: visibility(&node, w.src),
+        visibility,
         module,
         span: Span::of(&node),
     });

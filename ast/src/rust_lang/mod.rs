@@ -24,6 +24,7 @@ pub(crate) fn extract(root: Node<'_>, source: &str, path: &str) -> ModelBuilder 
     let mut b = ModelBuilder::default();
     let name = paths::module_path_for_file(path);
     let local = name.rsplit("::").next().unwrap_or("crate").to_owned();
+    let (name, local) = (b.name(&name), b.name(&local));
     let file_module = b.add_module(
         name,
         local,
@@ -84,6 +85,9 @@ impl<'s> Walker<'s> {
         receiver: Option<String>,
         node: &Node<'_>,
     ) {
+        let qualifier = qualifier.iter().map(|q| self.b.name(q)).collect();
+        let name = self.b.name(&name);
+        let receiver = receiver.map(|r| self.b.name(&r));
         let call = Call {
             kind,
             qualifier,
