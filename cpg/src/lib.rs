@@ -44,6 +44,8 @@ mod build_options;
 mod call_graph;
 mod call_resolution;
 mod control_dependence;
+mod cpg_layer;
+mod cpg_orchestrator;
 mod cpg_storage;
 mod data_flow;
 mod elixir_flow;
@@ -58,6 +60,10 @@ mod rust_flow;
 pub use build_options::BuildOptions;
 pub use call_graph::{CallGraph, CallSite, CallTarget, MethodId, MethodInfo, UnresolvedReason};
 pub use control_dependence::{dominators, post_dominators};
+pub use cpg_layer::{CpgClient, CpgConfig, CpgLayer, ORCHESTRATOR_NAME, STORAGE_NAME, TASKS_NAME};
+pub use cpg_orchestrator::{
+    default_file_builder, BuildReport, CpgOrchestrator, FileBuilder, OrchestratorCall,
+};
 pub use cpg_storage::{CpgStorage, StorageCall, StorageReply};
 pub use data_flow::DEFAULT_DATAFLOW_WORK_LIMIT;
 pub use error::CpgError;

@@ -1,0 +1,149 @@
+//! The layer's services: a build through the orchestrator's tasks, queries and exports
+//! through CpgStorage, and a panicking file build that affects only that file.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use elixir_scope_cpg::{
+    build_file, CpgConfig, CpgError, CpgLayer, EdgeKind, FileBuilder, ProjectCpg,
+};
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn fixture() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "lib/shop.ex",
+        r#"
+defmodule Shop do
+  alias Shop.Repo
+  def checkout(cart) do
+    total = Repo.sum(cart)
+    if total > 100, do: Repo.discount(total), else: total
+  end
+end
+"#,
+    );
+    write(
+        dir.path(),
+        "lib/repo.ex",
+        r#"
+defmodule Shop.Repo do
+  def sum(xs), do: Enum.sum(xs)
+  def discount(t), do: t * 0.9
+end
+"#,
+    );
+    write(
+        dir.path(),
+        "lib/bad.ex",
+        "defmodule Shop.Bad do\n  def boom(x), do: Shop.Repo.sum(x)\nend\n",
+    );
+    write(
+        dir.path(),
+        "native/src/lib.rs",
+        "pub fn add(a: u32, b: u32) -> u32 { let c = a + b; c }\n",
+    );
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn builds_a_project_and_answers_queries() {
+    let dir = fixture();
+    let (sup, cpg) = CpgLayer::start(CpgConfig::default()).await.unwrap();
+    let report = cpg.build("shop", dir.path()).await.unwrap();
+    assert_eq!(report.files, 4);
+    assert!(report.failures.is_empty());
+    assert_eq!(report.methods, 5);
+
+    let project: Arc<ProjectCpg> = cpg.project("shop").await.unwrap();
+    let id = |n: &str| project.find_methods(n)[0].id;
+    let callers = cpg.callers("shop", id("Shop.Repo.sum/1")).await.unwrap();
+    let names: Vec<String> = callers.iter().map(|m| m.display_name()).collect();
+    // Files are discovered in path order: lib/bad.ex before lib/shop.ex.
+    assert_eq!(names, vec!["Shop.Bad.boom/1", "Shop.checkout/1"]);
+    let callees = cpg.callees("shop", id("Shop.checkout/1")).await.unwrap();
+    assert_eq!(callees.len(), 2);
+    let reach = cpg.reachable("shop", id("Shop.Bad.boom/1")).await.unwrap();
+    assert_eq!(reach.len(), 1);
+    let paths = cpg
+        .paths("shop", id("Shop.checkout/1"), id("Shop.Repo.discount/1"), 5)
+        .await
+        .unwrap();
+    assert_eq!(
+        paths,
+        vec![vec![id("Shop.checkout/1"), id("Shop.Repo.discount/1")]]
+    );
+
+    let graph = cpg
+        .method_graph("shop", id("Shop.checkout/1"))
+        .await
+        .unwrap();
+    assert!(graph.edges_of(EdgeKind::Cdg).count() > 0);
+    let du = cpg.def_use("shop", id("Shop.checkout/1")).await.unwrap();
+    assert!(du.iter().any(|d| d.name == "total"));
+    let rust_du = cpg.def_use("shop", id("add")).await.unwrap();
+    assert_eq!(rust_du.iter().filter(|d| d.name == "c").count(), 1);
+
+    let dot = cpg.export_dot("shop", None).await.unwrap();
+    assert!(dot.starts_with("digraph calls {") && dot.contains("Shop.Repo.sum/1"));
+    let method_dot = cpg
+        .export_dot("shop", Some(id("Shop.checkout/1")))
+        .await
+        .unwrap();
+    assert!(method_dot.contains("label=\"True\"") && method_dot.contains("style=dashed"));
+    let json = cpg.export_json("shop").await.unwrap();
+    let mut back: ProjectCpg = serde_json::from_str(&json).unwrap();
+    back.index();
+    assert_eq!(back.call_graph.methods.len(), 5);
+    assert_eq!(
+        back.call_graph.callers(id("Shop.Repo.sum/1")),
+        project.call_graph.callers(id("Shop.Repo.sum/1"))
+    );
+
+    assert_eq!(
+        cpg.project("nope").await.unwrap_err(),
+        CpgError::UnknownProject("nope".into())
+    );
+    sup.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_file_build_is_reported_and_the_rest_is_built() {
+    let dir = fixture();
+    let builder: FileBuilder = Arc::new(|parsed, options| {
+        if parsed.model.path.ends_with("bad.ex") {
+            panic!("injected fault building {}", parsed.model.path);
+        }
+        build_file(parsed, options)
+    });
+    let (sup, cpg) = CpgLayer::start_with_builder(CpgConfig::default(), builder)
+        .await
+        .unwrap();
+    let report = cpg.build("shop", dir.path()).await.unwrap();
+    assert_eq!(report.files, 3);
+    assert_eq!(report.failures.len(), 1);
+    assert_eq!(report.failures[0].path, "lib/bad.ex");
+    assert!(
+        report.failures[0].error.contains("injected fault"),
+        "{:?}",
+        report.failures
+    );
+
+    let project = cpg.project("shop").await.unwrap();
+    assert!(project.file("lib/bad.ex").is_none());
+    assert!(project.file("lib/shop.ex").is_some());
+    let checkout = project.find_methods("Shop.checkout/1")[0].id;
+    assert!(project.method_graph(checkout).is_some());
+    assert_eq!(cpg.callees("shop", checkout).await.unwrap().len(), 2);
+
+    // The orchestrator is still serving: a second build works the same way.
+    let again = cpg.build("shop2", dir.path()).await.unwrap();
+    assert_eq!((again.files, again.failures.len()), (3, 1));
+    sup.shutdown().await;
+}
