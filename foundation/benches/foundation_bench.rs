@@ -22,8 +22,6 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const BATCH: usize = 100;
-
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
@@ -42,7 +40,13 @@ fn event(i: usize) -> NewEvent {
     .at(Timestamp(1_700_000_000_000_000 + i as i64))
 }
 
-fn ours_ingest(rt: &tokio::runtime::Runtime, dir: &Path, writers: usize, total: usize) -> f64 {
+fn ours_ingest(
+    rt: &tokio::runtime::Runtime,
+    dir: &Path,
+    writers: usize,
+    total: usize,
+    batch_size: usize,
+) -> f64 {
     let store = SqliteBackend::open(SqliteOptions::in_dir(dir)).expect("open");
     let per = total / writers;
     let start = Instant::now();
@@ -54,7 +58,7 @@ fn ours_ingest(rt: &tokio::runtime::Runtime, dir: &Path, writers: usize, total: 
                 let mut i = w * per;
                 let end = i + per;
                 while i < end {
-                    let n = BATCH.min(end - i);
+                    let n = batch_size.min(end - i);
                     let batch: Vec<NewEvent> = (i..i + n).map(event).collect();
                     store.store_batch(batch).await.expect("store");
                     i += n;
@@ -81,7 +85,7 @@ fn baseline_conn(dir: &Path) -> rusqlite::Connection {
 }
 
 /// Raw rusqlite: each writer thread has its own connection and commits its own batches.
-fn baseline_ingest(dir: &Path, writers: usize, total: usize) -> f64 {
+fn baseline_ingest(dir: &Path, writers: usize, total: usize, batch_size: usize) -> f64 {
     baseline_conn(dir)
         .execute_batch(SCHEMA_SQL)
         .expect("schema");
@@ -95,7 +99,7 @@ fn baseline_ingest(dir: &Path, writers: usize, total: usize) -> f64 {
                 let mut i = w * per;
                 let end = i + per;
                 while i < end {
-                    let n = BATCH.min(end - i);
+                    let n = batch_size.min(end - i);
                     let batch: Vec<NewEvent> = (i..i + n).map(event).collect();
                     let tx = c
                         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
@@ -142,21 +146,24 @@ fn percentile(mut v: Vec<Duration>, p: f64) -> Duration {
 fn bench_ingest(rt: &tokio::runtime::Runtime) {
     let total = env_usize("BENCH_INGEST_EVENTS", 100_000);
     let rounds = env_usize("BENCH_ROUNDS", 2);
-    println!("\n## Durable ingest, ~200-byte events, batches of {BATCH}, {total} events per run, median of {rounds} alternating rounds\n");
-    println!(
-        "| writers | ours (events/s) | raw rusqlite baseline (events/s) | ratio ours/baseline |"
-    );
-    println!("|---|---|---|---|");
-    for writers in [1usize, 4, 16] {
-        let (mut ours, mut base) = (Vec::new(), Vec::new());
-        for _ in 0..rounds {
-            let d = tempfile::tempdir().expect("tempdir");
-            ours.push(ours_ingest(rt, d.path(), writers, total));
-            let d = tempfile::tempdir().expect("tempdir");
-            base.push(baseline_ingest(d.path(), writers, total));
+    println!("\n## Durable ingest, ~200-byte events, {total} events per run, median of {rounds} alternating rounds\n");
+    println!("| events per store_batch | writers | ours (events/s) | raw rusqlite baseline (events/s) | ratio ours/baseline |");
+    println!("|---|---|---|---|---|");
+    for batch_size in [100usize, 1000] {
+        for writers in [1usize, 4, 16] {
+            let (mut ours, mut base) = (Vec::new(), Vec::new());
+            for _ in 0..rounds {
+                let d = tempfile::tempdir().expect("tempdir");
+                ours.push(ours_ingest(rt, d.path(), writers, total, batch_size));
+                let d = tempfile::tempdir().expect("tempdir");
+                base.push(baseline_ingest(d.path(), writers, total, batch_size));
+            }
+            let (o, b) = (median(ours), median(base));
+            println!(
+                "| {batch_size} | {writers} | {o:.0} | {b:.0} | {:.2}x |",
+                o / b
+            );
         }
-        let (o, b) = (median(ours), median(base));
-        println!("| {writers} | {o:.0} | {b:.0} | {:.2}x |", o / b);
     }
 }
 

@@ -138,6 +138,7 @@ impl Service for EventStoreService {
 #[derive(Clone)]
 pub struct EventStoreClient {
     service: ServiceRef<EventStoreService>,
+    config: ConfigClient,
 }
 
 impl std::fmt::Debug for EventStoreClient {
@@ -149,8 +150,8 @@ impl std::fmt::Debug for EventStoreClient {
 }
 
 impl EventStoreClient {
-    pub(crate) fn new(service: ServiceRef<EventStoreService>) -> Self {
-        EventStoreClient { service }
+    pub(crate) fn new(service: ServiceRef<EventStoreService>, config: ConfigClient) -> Self {
+        EventStoreClient { service, config }
     }
 
     /// The service handle (for monitoring).
@@ -177,9 +178,20 @@ impl EventStoreClient {
     pub async fn get(&self, id: EventId) -> Result<Option<Event>, StoreError> {
         self.backend().await?.get(id).await
     }
-    /// Runs a query.
+    /// Runs a query, bounded by the live `query.max_results` and `query.timeout_ms` settings.
     pub async fn query(&self, query: EventQuery) -> Result<EventPage, StoreError> {
-        self.backend().await?.query(query).await
+        let limits = self.config.config().query.clone();
+        let max = usize::try_from(limits.max_results).unwrap_or(usize::MAX);
+        if let Some(limit) = query.limit.filter(|l| *l > max) {
+            return Err(StoreError::InvalidQuery(format!(
+                "limit {limit} exceeds query.max_results ({max})"
+            )));
+        }
+        let timeout = Duration::from_millis(limits.timeout_ms);
+        let backend = self.backend().await?;
+        tokio::time::timeout(timeout, backend.query(query))
+            .await
+            .map_err(|_| StoreError::Timeout(timeout))?
     }
     /// The causal tree of a correlation id.
     pub async fn correlation_chain(

@@ -87,6 +87,41 @@ pub struct FoundationHandles {
     pub supervisor: SupervisorRef,
 }
 
+/// Liveness of each Foundation service, for health endpoints.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FoundationHealth {
+    /// ConfigServer up (false: reads come from the cache, updates are queued).
+    pub config_server: bool,
+    /// Configuration updates queued during a ConfigServer outage.
+    pub pending_config_updates: usize,
+    /// EventStore incarnation running.
+    pub event_store: bool,
+    /// TelemetryService incarnation running.
+    pub telemetry: bool,
+    /// Foundation supervisor running.
+    pub supervisor: bool,
+}
+
+impl FoundationHealth {
+    /// Every service is up.
+    pub fn is_healthy(&self) -> bool {
+        self.config_server && self.event_store && self.telemetry && self.supervisor
+    }
+}
+
+impl FoundationHandles {
+    /// Which services are up right now (no message round trip).
+    pub fn health(&self) -> FoundationHealth {
+        FoundationHealth {
+            config_server: !self.config.is_degraded(),
+            pending_config_updates: self.config.pending_updates(),
+            event_store: self.events.service().is_running(),
+            telemetry: self.telemetry.service().is_running(),
+            supervisor: self.supervisor.is_running(),
+        }
+    }
+}
+
 /// Why the layer could not be built or started.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum FoundationError {
@@ -133,7 +168,7 @@ impl Foundation {
             (events_spec_slot, events_ref) = ChildSpec::service("event_store", move || {
                 EventStoreService::new(cfg.clone(), data_dir.clone())
             });
-            *events_cell.lock() = Some(EventStoreClient::new(events_ref.clone()));
+            *events_cell.lock() = Some(EventStoreClient::new(events_ref.clone(), config_client));
         }
         let ts = telemetry_shared.clone();
         let (telemetry_spec, telemetry_ref) =
@@ -148,8 +183,8 @@ impl Foundation {
             .child(telemetry_spec)
             .child(tasks_spec);
         let handles = FoundationHandles {
-            config: ConfigClient::new(config_shared, config_ref),
-            events: EventStoreClient::new(events_ref),
+            config: ConfigClient::new(config_shared.clone(), config_ref.clone()),
+            events: EventStoreClient::new(events_ref, ConfigClient::new(config_shared, config_ref)),
             telemetry: TelemetryClient::new(telemetry_shared, telemetry_ref),
             tasks,
             supervisor: spec.handle(),

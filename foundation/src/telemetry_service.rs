@@ -80,7 +80,7 @@ impl Service for TelemetryService {
             fresh.attach(id, event, h.clone())?;
         }
         *self.shared.current.write() = fresh;
-        tracing::info!(span = "telemetry", "telemetry service started");
+        tracing::info!("telemetry service started");
         Ok(())
     }
 

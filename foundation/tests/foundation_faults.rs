@@ -212,6 +212,9 @@ async fn config_server_outage_serves_cache_queues_updates_and_keeps_them_after_r
         "bad input is refused even while the server is down"
     );
     assert_eq!(cfg.pending_updates(), 2);
+    let health = h.health();
+    assert!(!health.config_server && health.event_store && !health.is_healthy());
+    assert_eq!(health.pending_config_updates, 2);
     assert_eq!(
         cfg.get("capture.batch_size").expect("read").value,
         json!(42),
@@ -237,6 +240,7 @@ async fn config_server_outage_serves_cache_queues_updates_and_keeps_them_after_r
     );
     assert!(!cfg.is_degraded());
     assert_eq!(cfg.pending_updates(), 0);
+    assert!(h.health().is_healthy());
     assert_eq!(cfg.config().capture.batch_size, 7);
 
     // Every applied update is recorded in the event store (asynchronously, with retries).
@@ -394,6 +398,11 @@ async fn bad_input_gets_typed_errors_and_stores_nothing() {
         0,
         "nothing half-stored"
     );
+
+    match h.events.query(EventQuery::all().limit(5_000)).await {
+        Err(StoreError::InvalidQuery(msg)) => assert!(msg.contains("query.max_results"), "{msg}"),
+        other => panic!("expected InvalidQuery, got {other:?}"),
+    }
 
     let cfg = &h.config;
     assert_eq!(

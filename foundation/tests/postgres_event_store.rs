@@ -63,3 +63,36 @@ async fn unreachable_server_is_an_open_error() {
         other => panic!("expected Open error, got {other:?}"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn foundation_runs_on_postgres_when_configured_by_environment() {
+    let Some(server) = PostgresServer::start().await else {
+        return;
+    };
+    let conn = server.create_database("layer").await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let env = vec![
+        (
+            "ELIXIR_SCOPE_EVENT_STORE__BACKEND".to_string(),
+            "postgres".to_string(),
+        ),
+        ("ELIXIR_SCOPE_EVENT_STORE__POSTGRES_URL".to_string(), conn),
+    ];
+    let fd = elixir_scope_foundation::Foundation::start(
+        elixir_scope_foundation::FoundationOptions::new(dir.path()).with_env(env),
+    )
+    .await
+    .expect("foundation on postgres");
+    let id = fd
+        .events
+        .store(NewEvent::new("pg", json!({"ok": true})))
+        .await
+        .expect("store");
+    assert_eq!(fd.events.stats().await.expect("stats").total_events, 1);
+    assert!(fd.events.get(id).await.expect("get").is_some());
+    assert!(
+        !dir.path().join("events.db").exists(),
+        "no SQLite file when PostgreSQL is configured"
+    );
+    fd.supervisor.shutdown().await;
+}

@@ -86,6 +86,9 @@ pub enum StoreError {
     /// The store is shut down (or its writer died); the operation did not happen.
     #[error("event store is closed")]
     Closed,
+    /// The query ran longer than `query.timeout_ms`; it was abandoned.
+    #[error("query timed out after {0:?}")]
+    Timeout(Duration),
     /// The EventStore service could not be reached (stopped for good, or it crashed while
     /// handing out its backend); the operation did not happen.
     #[error("event store service unavailable: {0}")]
