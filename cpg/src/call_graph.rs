@@ -154,7 +154,7 @@ impl CallGraph {
                         written: written(file.language, c),
                         capture: c.capture,
                         line: c.span.start.line,
-                        start_byte: c.span.start_byte as u32,
+                        start_byte: byte_offset(c.span.start_byte),
                     });
                 }
             }
@@ -342,4 +342,9 @@ fn written(language: Language, c: &elixir_scope_ast::Call) -> String {
         (Language::Rust, _) if c.qualifier.is_empty() => c.name.to_string(),
         (Language::Rust, _) => format!("{}::{}", segments(&c.qualifier).join("::"), c.name),
     }
+}
+
+/// A span offset as u32, whatever integer type the AST layer uses for it.
+fn byte_offset<T: TryInto<u32>>(v: T) -> u32 {
+    v.try_into().unwrap_or(u32::MAX)
 }
