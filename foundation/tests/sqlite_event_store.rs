@@ -56,6 +56,40 @@ async fn reopening_serves_everything_committed() {
     assert!(next > ids[499], "ids keep increasing after reopen");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_runs_automatically_in_the_writer() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut opts = SqliteOptions::in_dir(dir.path());
+    opts.retention = elixir_scope_foundation::event_store::Retention {
+        max_age: None,
+        max_count: Some(10),
+    };
+    opts.retention_interval = std::time::Duration::from_millis(20);
+    let b = SqliteBackend::open(opts).expect("open");
+    let ids = b
+        .store_batch((0..50).map(|i| NewEvent::new("t", json!(i))).collect())
+        .await
+        .expect("store");
+    // Wait for the writer's own timer to trim the store (no explicit retention call).
+    let stats = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        loop {
+            let s = b.stats().await.expect("stats");
+            if s.total_events == 10 {
+                return s;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("automatic retention ran");
+    assert_eq!(stats.retention_deleted, 40);
+    assert!(b.get(ids[39]).await.expect("get").is_none());
+    assert!(
+        b.get(ids[40]).await.expect("get").is_some(),
+        "the newest 10 are kept"
+    );
+}
+
 #[tokio::test]
 async fn corrupt_database_file_is_an_open_error() {
     let dir = tempfile::tempdir().expect("tempdir");
