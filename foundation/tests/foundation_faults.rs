@@ -391,8 +391,16 @@ async fn bad_input_gets_typed_errors_and_stores_nothing() {
             index: 3,
             source: EventError::DataTooLarge { limit: 65_536, .. },
         }) => {}
-        other => panic!("expected oversize refusal, got {other:?}"),
+        Err(e) => panic!("expected oversize refusal, got {e:?}"),
+        Ok(ids) => panic!("oversize batch stored as {ids:?}"),
     }
+    let big = NewEvent::new("ok", json!("z".repeat(70 * 1024)));
+    assert!(h
+        .events
+        .store(big)
+        .await
+        .expect_err("refused")
+        .is_caller_error());
     assert_eq!(
         h.events.stats().await.expect("stats").total_events,
         0,
@@ -438,6 +446,11 @@ async fn bad_input_gets_typed_errors_and_stores_nothing() {
         }
         other => panic!("expected InvalidValue, got {other:?}"),
     }
+    assert!(cfg
+        .update("api.port", json!(1))
+        .await
+        .expect_err("refused")
+        .is_caller_error());
     assert!(cfg.overrides().is_empty());
     assert!(
         !dir.path().join("config-overrides.json").exists(),

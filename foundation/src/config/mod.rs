@@ -84,6 +84,19 @@ pub enum ConfigError {
     Unavailable(String),
 }
 
+impl ConfigError {
+    /// Whether the caller's input caused the error (an HTTP layer answers 4xx), as opposed to
+    /// a broken source file or an unavailable server.
+    pub fn is_caller_error(&self) -> bool {
+        matches!(
+            self,
+            ConfigError::UnknownPath { .. }
+                | ConfigError::NotUpdatable { .. }
+                | ConfigError::InvalidValue { .. }
+        )
+    }
+}
+
 fn lookup<'a>(root: &'a Value, path: &str) -> Option<&'a Value> {
     if path.is_empty() {
         return Some(root);

@@ -95,6 +95,19 @@ pub enum StoreError {
     Unavailable(String),
 }
 
+impl StoreError {
+    /// Whether the caller's input caused the error (an HTTP layer answers 4xx), as opposed to
+    /// the store being unavailable or failing (5xx / 503).
+    pub fn is_caller_error(&self) -> bool {
+        matches!(
+            self,
+            StoreError::InvalidEvent { .. }
+                | StoreError::BatchTooLarge { .. }
+                | StoreError::InvalidQuery(_)
+        )
+    }
+}
+
 /// The storage contract every event-store backend fulfils.
 ///
 /// `store`/`store_batch` return only after the events are durably committed; a batch is stored
