@@ -1,6 +1,7 @@
 //! The top-level tree: `elixir-scope` (one_for_one) over the layer supervisors and the API.
 
 use crate::api::{self, ApiState};
+use elixir_scope_ast::{AstClient, AstConfig, AstLayer};
 use elixir_scope_foundation::{Foundation, FoundationError, FoundationHandles, FoundationOptions};
 use elixir_scope_runtime_core::{
     ChildSpec, EventBus, ExitReason, StartError, Strategy, SupervisorRef, SupervisorSpec,
@@ -102,6 +103,8 @@ pub struct Scope {
     pub events: EventBus,
     /// Foundation layer handles.
     pub foundation: FoundationHandles,
+    /// AST layer client.
+    pub ast: AstClient,
     local_addr: SocketAddr,
 }
 
@@ -112,7 +115,8 @@ impl Scope {
     ) -> Result<elixir_scope_runtime_core::TreeSnapshot, ScopeError> {
         let (spec, _) = Foundation::build(FoundationOptions::new(&options.data_dir))?;
         let api = ChildSpec::task("api", |mut s| async move { s.requested().await });
-        Ok(layers_spec(spec).child(api).describe())
+        let (ast_spec, _) = AstLayer::child_spec(AstConfig::default());
+        Ok(layers_spec(spec, ast_spec).child(api).describe())
     }
 
     /// Starts the tree: layers left to right, then the API.
@@ -146,9 +150,11 @@ impl Scope {
         }
         let (foundation_spec, foundation) = Foundation::build(foundation_options)?;
         let events = EventBus::default();
-        let layers = layers_spec(foundation_spec);
+        let (ast_spec, ast) = AstLayer::child_spec(AstConfig::default());
+        let layers = layers_spec(foundation_spec, ast_spec);
         let state = ApiState {
             foundation: foundation.clone(),
+            ast: ast.clone(),
             root: layers.handle(),
             security,
         };
@@ -162,6 +168,7 @@ impl Scope {
             root,
             events,
             foundation,
+            ast,
             local_addr,
         })
     }
@@ -179,11 +186,12 @@ impl Scope {
 
 /// The root with every layer, bottom to top; the API is added last so it starts after the
 /// layers it serves and stops before them.
-fn layers_spec(foundation: SupervisorSpec) -> SupervisorSpec {
+fn layers_spec(foundation: SupervisorSpec, ast: ChildSpec) -> SupervisorSpec {
     SupervisorSpec::new(ROOT_NAME)
         .strategy(Strategy::OneForOne)
         .intensity(3, Duration::from_secs(30))
         .child(foundation.into_child_spec())
+        .child(ast)
 }
 
 fn api_child(

@@ -116,7 +116,7 @@ async fn events_config_tree_and_metrics_round_trip() {
         .iter()
         .map(|c| c["id"].as_str().unwrap())
         .collect();
-    assert_eq!(layers, ["foundation", "api"]);
+    assert_eq!(layers, ["foundation", "ast", "api"]);
 
     let prometheus = http.get(format!("{base}/metrics")).send().await.unwrap();
     assert_eq!(prometheus.status(), 200);
@@ -264,5 +264,63 @@ async fn non_loopback_without_token_and_taken_ports_are_clear_errors() {
         .err()
         .expect("port taken");
     assert!(taken.to_string().contains("cannot listen"), "{taken}");
+    scope.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_project_is_parsed_and_queried_over_http() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(
+        project.path().join("greeter.ex"),
+        "defmodule Greeter do\n  def hello(name), do: \"hi \" <> name\n  def hello(a, b), do: hello(a) <> b\nend\n",
+    )
+    .unwrap();
+    std::fs::write(
+        project.path().join("broken.ex"),
+        "defmodule Broken do\n  def oops(x) do\n",
+    )
+    .unwrap();
+    let (scope, base) = start(dir.path(), None).await;
+    let http = reqwest::Client::new();
+    let report: Value = http
+        .post(format!("{base}/api/projects"))
+        .json(&json!({"name": "demo", "path": project.path()}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["files"], 2);
+    assert_eq!(
+        report["files_with_errors"].as_array().unwrap().len(),
+        1,
+        "{report}"
+    );
+    let found: Value = http
+        .get(format!(
+            "{base}/api/projects/demo/functions?name=hello&arity=2"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found["functions"].as_array().unwrap().len(), 1, "{found}");
+    let missing = http
+        .get(format!("{base}/api/projects/nope/stats"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    let bad_path = http
+        .post(format!("{base}/api/projects"))
+        .json(&json!({"name": "x", "path": "/does/not/exist"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_path.status(), 422);
     scope.shutdown().await;
 }

@@ -3,6 +3,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use elixir_scope_ast::AstError;
 use elixir_scope_foundation::config::ConfigError;
 use elixir_scope_foundation::event_store::StoreError;
 
@@ -94,6 +95,29 @@ impl From<ConfigError> for ApiError {
             ConfigError::NotUpdatable { .. } => (StatusCode::FORBIDDEN, "not_updatable"),
             ConfigError::InvalidValue { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_value"),
             _ => (StatusCode::INTERNAL_SERVER_ERROR, "config_error"),
+        };
+        ApiError {
+            status,
+            kind,
+            message: error.to_string(),
+        }
+    }
+}
+
+impl From<AstError> for ApiError {
+    fn from(error: AstError) -> Self {
+        let (status, kind) = match &error {
+            AstError::NotADirectory { .. } | AstError::Discovery { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "bad_project_path")
+            }
+            AstError::UnknownProject(_) | AstError::UnknownFile(_) => {
+                (StatusCode::NOT_FOUND, "not_found")
+            }
+            AstError::Unavailable(_) | AstError::TaskStart(_) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+            }
+            #[allow(unreachable_patterns)]
+            _ => (StatusCode::INTERNAL_SERVER_ERROR, "ast_error"),
         };
         ApiError {
             status,

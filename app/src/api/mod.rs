@@ -8,12 +8,16 @@
 //! - `POST /api/events` (body: one event, an array, or `{"events": [...]}`; a batch is atomic),
 //!   `GET /api/events?type=&correlation_id=&source_node=&source_process=&from=&to=&order=&limit=&cursor=`,
 //!   `GET /api/events/{id}`, `GET /api/events/stats`, `GET /api/events/chain/{correlation_id}`
+//! - `POST /api/projects` (body `{"name": "...", "path": "/dir"}`: parse or re-parse
+//!   incrementally), `GET /api/projects`, `GET /api/projects/{p}/stats`, `.../files`,
+//!   `.../modules?name=`, `.../functions?name=&module=&arity=`
 //! - `GET /api/metrics` (JSON), `GET /metrics` (Prometheus text)
 
 mod auth;
 mod config;
 mod error;
 mod events;
+mod projects;
 mod status;
 
 pub use error::ApiError;
@@ -22,6 +26,7 @@ use crate::scope::ApiSecurity;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
+use elixir_scope_ast::AstClient;
 use elixir_scope_foundation::FoundationHandles;
 use elixir_scope_runtime_core::SupervisorRef;
 
@@ -30,6 +35,8 @@ use elixir_scope_runtime_core::SupervisorRef;
 pub struct ApiState {
     /// Foundation layer handles.
     pub foundation: FoundationHandles,
+    /// AST layer client.
+    pub ast: AstClient,
     /// The root supervisor (for the tree snapshot).
     pub root: SupervisorRef,
     /// Access rule.
@@ -53,6 +60,14 @@ pub fn router(state: ApiState, max_body_bytes: usize) -> Router {
         .route("/api/events/stats", get(events::stats))
         .route("/api/events/chain/{correlation_id}", get(events::chain))
         .route("/api/events/{id}", get(events::get_one))
+        .route("/api/projects", post(projects::parse).get(projects::list))
+        .route("/api/projects/{project}/stats", get(projects::stats))
+        .route("/api/projects/{project}/files", get(projects::files))
+        .route("/api/projects/{project}/modules", get(projects::modules))
+        .route(
+            "/api/projects/{project}/functions",
+            get(projects::functions),
+        )
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_token,
