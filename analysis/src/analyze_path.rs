@@ -1,0 +1,143 @@
+//! `elixir-scope analyze PATH` as a library call: parse, analyse, report, on the same
+//! supervised services `serve` runs, started for the run and stopped after it.
+
+use std::path::Path;
+
+use elixir_scope_ast::{discover_files, AstConfig, AstLayer, ParseProgress};
+use tokio::sync::broadcast::error::RecvError;
+use tracing::info;
+
+use crate::analysis_config::AnalysisConfig;
+use crate::analysis_kind::AnalysisKind;
+use crate::analysis_layer::AnalysisLayer;
+use crate::error::AnalyzeError;
+use crate::job::{JobProgress, JobSpec};
+use crate::report::Report;
+use crate::thresholds::Thresholds;
+
+/// What [`analyze_path`] runs and how.
+#[derive(Debug, Clone, Default)]
+pub struct AnalyzeOptions {
+    /// The analyses to run; empty means all of them.
+    pub analyses: Vec<AnalysisKind>,
+    pub thresholds: Thresholds,
+    pub ast: AstConfig,
+    pub analysis: AnalysisConfig,
+}
+
+/// Progress of [`analyze_path`], for a progress bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    /// Source files found.
+    Discovered { files: usize },
+    /// Files parsed so far.
+    Parsed { done: usize, total: usize },
+    /// Files measured so far.
+    Measured { done: usize, total: usize },
+    /// An analysis finished (`ok` false: it failed, the report lists why).
+    AnalysisDone { analysis: AnalysisKind, ok: bool },
+}
+
+/// Analyses the project directory `path`: discovers its `.ex`, `.exs` and `.rs` files,
+/// parses them with the AST layer, runs the analyses as one job of the analysis layer, and
+/// returns the report. `progress` is called on the caller's task as work advances.
+///
+/// A single file is refused ([`AnalyzeError::NotADirectory`]): file paths in reports are
+/// relative to a project root, and the call graph analyses need the whole project. Files
+/// that cannot be read or parsed do not fail the run; they are the report's diagnostics.
+pub async fn analyze_path(
+    path: &Path,
+    options: AnalyzeOptions,
+    progress: impl Fn(Progress),
+) -> Result<Report, AnalyzeError> {
+    let meta = std::fs::metadata(path).map_err(|_| AnalyzeError::NotFound {
+        path: path.to_path_buf(),
+    })?;
+    if !meta.is_dir() {
+        return Err(AnalyzeError::NotADirectory {
+            path: path.to_path_buf(),
+        });
+    }
+    let root = path.to_path_buf();
+    let files = tokio::task::spawn_blocking(move || discover_files(&root))
+        .await
+        .map_err(|e| AnalyzeError::Start(format!("file discovery task failed: {e}")))??;
+    if files.is_empty() {
+        return Err(AnalyzeError::NoSupportedFiles {
+            path: path.to_path_buf(),
+        });
+    }
+    progress(Progress::Discovered { files: files.len() });
+
+    let (ast_sup, ast) = AstLayer::start(options.ast.clone())
+        .await
+        .map_err(|e| AnalyzeError::Start(e.to_string()))?;
+    let started = AnalysisLayer::start(options.analysis.clone(), ast.clone()).await;
+    let (analysis_sup, analysis) = match started {
+        Ok(s) => s,
+        Err(e) => {
+            ast_sup.shutdown().await;
+            return Err(AnalyzeError::Start(e.to_string()));
+        }
+    };
+    let project = path.display().to_string();
+    let mut parse_events = ast.subscribe_progress();
+    let mut job_events = analysis.subscribe_progress();
+    let analyses = if options.analyses.is_empty() {
+        AnalysisKind::ALL.to_vec()
+    } else {
+        options.analyses.clone()
+    };
+    let spec = JobSpec {
+        project: project.clone(),
+        root: project.clone(),
+        analyses,
+        thresholds: options.thresholds.clone(),
+    };
+    let work = async {
+        ast.parse_project(&project, path).await?;
+        analysis.run(spec).await
+    };
+    tokio::pin!(work);
+    // Progress is forwarded on this task, so `progress` needs not be Send.
+    let (mut parse_open, mut job_open) = (true, true);
+    let result = loop {
+        tokio::select! {
+            r = &mut work => break r,
+            e = parse_events.recv(), if parse_open => parse_open = forward_parse(e, &progress),
+            e = job_events.recv(), if job_open => job_open = forward_job(e, &progress),
+        }
+    };
+    analysis_sup.shutdown().await;
+    ast_sup.shutdown().await;
+    let report = result?;
+    info!(
+        files = report.summary.files,
+        findings = report.summary.findings,
+        "analysis finished"
+    );
+    Ok(std::sync::Arc::unwrap_or_clone(report))
+}
+
+/// Forwards one parse event; false once the channel is closed (stop listening).
+fn forward_parse(event: Result<ParseProgress, RecvError>, progress: &impl Fn(Progress)) -> bool {
+    match event {
+        Ok(ParseProgress::File { done, total, .. }) => progress(Progress::Parsed { done, total }),
+        Ok(_) | Err(RecvError::Lagged(_)) => {}
+        Err(RecvError::Closed) => return false,
+    }
+    true
+}
+
+/// Forwards one job event; false once the channel is closed (stop listening).
+fn forward_job(event: Result<JobProgress, RecvError>, progress: &impl Fn(Progress)) -> bool {
+    match event {
+        Ok(JobProgress::File { done, total, .. }) => progress(Progress::Measured { done, total }),
+        Ok(JobProgress::Analysis { analysis, ok, .. }) => {
+            progress(Progress::AnalysisDone { analysis, ok })
+        }
+        Err(RecvError::Lagged(_)) => {}
+        Err(RecvError::Closed) => return false,
+    }
+    true
+}

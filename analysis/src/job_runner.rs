@@ -1,0 +1,378 @@
+//! Runs one job: each analysis as its own task under the AnalysisTaskSupervisor, so a
+//! panicking analysis becomes an [`AnalysisFailure`] entry and the others still report.
+//!
+//! Metrics run first (one supervised task per file, bounded concurrency, a file whose task
+//! panics becomes a diagnostic for that file); analyses that need metrics (smells) then run
+//! on them, in parallel with each other.
+
+use std::sync::Arc;
+
+use elixir_scope_ast::{AstClient, AstError, FileModel, Language, Severity};
+use elixir_scope_runtime_core::{TaskError, TaskSupervisor};
+use futures::StreamExt;
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+use tracing::{info_span, warn, Instrument};
+
+use crate::analysis_config::AnalysisConfig;
+use crate::analysis_kind::AnalysisKind;
+use crate::job::{JobId, JobProgress, JobSpec};
+use crate::metrics::{file_metrics, FileMetrics};
+use crate::report::{AnalysisFailure, FileDiagnostic, Level, Report, Summary};
+use crate::smells::find_smells;
+
+/// Why a job produced no report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum JobError {
+    Cancelled,
+    Failed(String),
+}
+
+/// Everything a job's driver task needs.
+pub(crate) struct JobContext {
+    pub id: JobId,
+    pub spec: JobSpec,
+    pub ast: AstClient,
+    pub tasks: TaskSupervisor,
+    pub cancel: CancellationToken,
+    pub config: Arc<AnalysisConfig>,
+    pub progress: broadcast::Sender<JobProgress>,
+}
+
+/// What the metrics analysis produced.
+struct MetricsOutcome {
+    files: Vec<FileMetrics>,
+    diagnostics: Vec<FileDiagnostic>,
+    languages: Vec<Language>,
+}
+
+/// Runs the job until it completes or is cancelled.
+pub(crate) async fn run_job(ctx: JobContext) -> Result<Report, JobError> {
+    let cancel = ctx.cancel.clone();
+    let span = info_span!("analysis_job", job = ctx.id, project = %ctx.spec.project);
+    tokio::select! {
+        biased;
+        _ = cancel.cancelled() => Err(JobError::Cancelled),
+        r = run(ctx).instrument(span) => r,
+    }
+}
+
+fn injected_fault(config: &AnalysisConfig, kind: AnalysisKind) {
+    if config
+        .fault_injection
+        .as_ref()
+        .is_some_and(|f| f.panic_in == kind)
+    {
+        panic!(
+            "fault injection: the {} analysis panics on purpose",
+            kind.name()
+        );
+    }
+}
+
+fn failure(analysis: AnalysisKind, error: &TaskError) -> AnalysisFailure {
+    warn!(analysis = analysis.name(), %error, "analysis failed");
+    AnalysisFailure {
+        analysis,
+        error: error.to_string(),
+    }
+}
+
+async fn run(ctx: JobContext) -> Result<Report, JobError> {
+    let project = ctx.spec.project.clone();
+    let paths = ctx
+        .ast
+        .files(&project)
+        .await
+        .map_err(|e| JobError::Failed(e.to_string()))?;
+    let wanted = |k: AnalysisKind| ctx.spec.analyses.contains(&k);
+    let mut failures = Vec::new();
+    let mut completed = Vec::new();
+
+    let needs_metrics = wanted(AnalysisKind::Metrics) || wanted(AnalysisKind::Smells);
+    let metrics: Option<Arc<MetricsOutcome>> = if needs_metrics {
+        let task = metrics_analysis(&ctx, paths.clone());
+        let result = match ctx.tasks.async_nolink(task) {
+            Ok(handle) => handle.join().await,
+            Err(e) => Err(e),
+        };
+        emit_done(&ctx, AnalysisKind::Metrics, result.is_ok());
+        match result {
+            Ok(m) => {
+                if wanted(AnalysisKind::Metrics) {
+                    completed.push(AnalysisKind::Metrics);
+                }
+                Some(Arc::new(m))
+            }
+            Err(e) => {
+                failures.push(failure(AnalysisKind::Metrics, &e));
+                None
+            }
+        }
+    } else {
+        None
+    };
+
+    let mut findings = Vec::new();
+    if wanted(AnalysisKind::Smells) {
+        match &metrics {
+            None => failures.push(AnalysisFailure {
+                analysis: AnalysisKind::Smells,
+                error: "needs the metrics analysis, which failed".to_owned(),
+            }),
+            Some(m) => {
+                let m = m.clone();
+                let thresholds = ctx.spec.thresholds.clone();
+                let config = ctx.config.clone();
+                let task = async move {
+                    injected_fault(&config, AnalysisKind::Smells);
+                    let functions: Vec<_> = m
+                        .files
+                        .iter()
+                        .flat_map(|f| f.functions.iter().cloned())
+                        .collect();
+                    let modules: Vec<_> = m
+                        .files
+                        .iter()
+                        .flat_map(|f| f.modules.iter().cloned())
+                        .collect();
+                    find_smells(&functions, &modules, &thresholds)
+                };
+                let result = match ctx.tasks.async_nolink(task) {
+                    Ok(handle) => handle.join().await,
+                    Err(e) => Err(e),
+                };
+                emit_done(&ctx, AnalysisKind::Smells, result.is_ok());
+                match result {
+                    Ok(f) => {
+                        findings = f;
+                        completed.push(AnalysisKind::Smells);
+                    }
+                    Err(e) => failures.push(failure(AnalysisKind::Smells, &e)),
+                }
+            }
+        }
+    }
+    Ok(assemble(
+        &ctx.spec,
+        paths.len(),
+        metrics.as_deref(),
+        findings,
+        completed,
+        failures,
+    ))
+}
+
+fn emit_done(ctx: &JobContext, analysis: AnalysisKind, ok: bool) {
+    // No subscriber is fine: progress is optional.
+    let _ = ctx.progress.send(JobProgress::Analysis {
+        job: ctx.id,
+        analysis,
+        ok,
+    });
+}
+
+fn assemble(
+    spec: &JobSpec,
+    file_count: usize,
+    metrics: Option<&MetricsOutcome>,
+    findings: Vec<crate::report::Finding>,
+    analyses: Vec<AnalysisKind>,
+    failures: Vec<AnalysisFailure>,
+) -> Report {
+    let mut summary = Summary {
+        files: file_count,
+        ..Summary::default()
+    };
+    let mut functions = Vec::new();
+    let mut modules = Vec::new();
+    let mut diagnostics = Vec::new();
+    if let Some(m) = metrics {
+        summary.elixir_files = m
+            .languages
+            .iter()
+            .filter(|l| **l == Language::Elixir)
+            .count();
+        summary.rust_files = m.languages.iter().filter(|l| **l == Language::Rust).count();
+        for f in &m.files {
+            summary.code_lines += u64::from(f.lines.ploc);
+            functions.extend(f.functions.iter().cloned());
+            modules.extend(f.modules.iter().cloned());
+        }
+        diagnostics = m.diagnostics.clone();
+    }
+    summary.functions = functions.len();
+    summary.modules = modules.len();
+    let include_metrics = analyses.contains(&AnalysisKind::Metrics);
+    let mut report = Report {
+        root: spec.root.clone(),
+        analyses,
+        summary,
+        findings,
+        functions: if include_metrics {
+            functions
+        } else {
+            Vec::new()
+        },
+        modules: if include_metrics { modules } else { Vec::new() },
+        diagnostics,
+        failures,
+    };
+    report.finish_findings();
+    report
+}
+
+/// The parse diagnostics of a file worth reporting (errors and warnings).
+fn model_diagnostics(model: &FileModel) -> Vec<FileDiagnostic> {
+    model
+        .diagnostics
+        .iter()
+        .filter_map(|d| {
+            let level = match d.severity {
+                Severity::Error => Level::Error,
+                Severity::Warning => Level::Warning,
+                Severity::Info => return None,
+            };
+            Some(FileDiagnostic {
+                file: model.path.to_string(),
+                level,
+                message: d.message.to_string(),
+                line: d.span.map(|s| s.start.line),
+            })
+        })
+        .collect()
+}
+
+/// One file's outcome in the metrics analysis.
+struct FileOutcome {
+    language: Option<Language>,
+    metrics: Option<FileMetrics>,
+    diagnostics: Vec<FileDiagnostic>,
+}
+
+async fn measure_file(ast: AstClient, project: String, path: String) -> FileOutcome {
+    match ast.parsed_file(&project, &path).await {
+        Ok(parsed) => {
+            let joined = tokio::task::spawn_blocking(move || {
+                (
+                    parsed.model.language,
+                    file_metrics(&parsed),
+                    model_diagnostics(&parsed.model),
+                )
+            })
+            .await;
+            match joined {
+                Ok((language, metrics, diagnostics)) => FileOutcome {
+                    language: Some(language),
+                    metrics,
+                    diagnostics,
+                },
+                // Keep the panic a panic of this file's task, so it is reported like one.
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(e) => FileOutcome {
+                    language: None,
+                    metrics: None,
+                    diagnostics: vec![FileDiagnostic {
+                        file: path,
+                        level: Level::Error,
+                        message: format!("measuring failed: {e}"),
+                        line: None,
+                    }],
+                },
+            }
+        }
+        // Files stored without source (unreadable, binary, too large) have no tree; their
+        // model's diagnostics say why.
+        Err(AstError::UnknownFile(_)) => match ast.file(&project, &path).await {
+            Ok(model) => FileOutcome {
+                language: Some(model.language),
+                metrics: None,
+                diagnostics: model_diagnostics(&model),
+            },
+            Err(e) => FileOutcome {
+                language: None,
+                metrics: None,
+                diagnostics: vec![FileDiagnostic {
+                    file: path,
+                    level: Level::Error,
+                    message: e.to_string(),
+                    line: None,
+                }],
+            },
+        },
+        Err(e) => FileOutcome {
+            language: None,
+            metrics: None,
+            diagnostics: vec![FileDiagnostic {
+                file: path,
+                level: Level::Error,
+                message: e.to_string(),
+                line: None,
+            }],
+        },
+    }
+}
+
+fn metrics_analysis(
+    ctx: &JobContext,
+    paths: Vec<String>,
+) -> impl std::future::Future<Output = MetricsOutcome> + Send + 'static {
+    let ast = ctx.ast.clone();
+    let tasks = ctx.tasks.clone();
+    let project = ctx.spec.project.clone();
+    let config = ctx.config.clone();
+    let progress = ctx.progress.clone();
+    let cancel = ctx.cancel.clone();
+    let job = ctx.id;
+    async move {
+        injected_fault(&config, AnalysisKind::Metrics);
+        let total = paths.len();
+        let mut outcome = MetricsOutcome {
+            files: Vec::with_capacity(total),
+            diagnostics: Vec::new(),
+            languages: Vec::with_capacity(total),
+        };
+        let inputs: Vec<(String, String)> =
+            paths.iter().map(|p| (project.clone(), p.clone())).collect();
+        let file_ast = ast.clone();
+        let mut stream = Box::pin(tasks.async_stream(
+            inputs,
+            config.max_concurrency.max(1),
+            move |(project, path)| measure_file(file_ast.clone(), project, path),
+        ));
+        let mut done = 0;
+        let mut names = paths.into_iter();
+        while let Some(result) = stream.next().await {
+            if cancel.is_cancelled() {
+                break;
+            }
+            done += 1;
+            let path = names.next().unwrap_or_default();
+            match result {
+                Ok(file) => {
+                    if let Some(l) = file.language {
+                        outcome.languages.push(l);
+                    }
+                    outcome.diagnostics.extend(file.diagnostics);
+                    if let Some(m) = file.metrics {
+                        outcome.files.push(m);
+                    }
+                }
+                Err(e) => outcome.diagnostics.push(FileDiagnostic {
+                    file: path.clone(),
+                    level: Level::Error,
+                    message: format!("measuring failed: {e}"),
+                    line: None,
+                }),
+            }
+            // No subscriber is fine: progress is optional.
+            let _ = progress.send(JobProgress::File {
+                job,
+                path,
+                done,
+                total,
+            });
+        }
+        outcome
+    }
+}

@@ -1,0 +1,144 @@
+//! Line counts of a function or module span.
+//!
+//! * `sloc`: physical lines of the span, first to last (blank and comment lines included).
+//! * `ploc`: lines holding code (any token that is not a comment; a multi-line string marks
+//!   each of its lines).
+//! * `cloc`: lines holding a comment (a line with code and a trailing comment counts in both).
+//! * `blank`: lines with neither.
+//! * `lloc`: logical lines, i.e. statements. Rust: each statement or tail expression of a
+//!   block (nested blocks counted too). Elixir: each expression directly in a `do` / `else` /
+//!   `rescue` / `catch` / `after` block or in a `->` clause body, and each `do:` / `else:`
+//!   keyword body.
+
+use elixir_scope_ast::tree_sitter::Node;
+use elixir_scope_ast::Language;
+use serde::{Deserialize, Serialize};
+
+use crate::syntax::{children, preorder, text};
+
+/// Line counts; see the module docs for each field's rule.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineCounts {
+    pub sloc: u32,
+    pub ploc: u32,
+    pub lloc: u32,
+    pub cloc: u32,
+    pub blank: u32,
+}
+
+fn is_comment(kind: &str) -> bool {
+    matches!(kind, "comment" | "line_comment" | "block_comment")
+}
+
+/// Physical line counts of the 1-based, inclusive line range `first..=last` of the tree.
+pub(crate) fn physical(
+    root: Node<'_>,
+    start_byte: usize,
+    end_byte: usize,
+    first: u32,
+    last: u32,
+) -> LineCounts {
+    let sloc = last.saturating_sub(first) + 1;
+    let mut code = vec![false; sloc as usize];
+    let mut comment = vec![false; sloc as usize];
+    let mark = |flags: &mut Vec<bool>, node: &Node<'_>| {
+        let from = node.start_position().row as u32 + 1;
+        let to = node.end_position().row as u32 + 1;
+        for line in from.max(first)..=to.min(last) {
+            if let Some(f) = flags.get_mut((line - first) as usize) {
+                *f = true;
+            }
+        }
+    };
+    let top = root
+        .descendant_for_byte_range(start_byte, end_byte)
+        .unwrap_or(root);
+    preorder(top, |node| {
+        if node.end_byte() <= start_byte || node.start_byte() >= end_byte {
+            return false;
+        }
+        if is_comment(node.kind()) {
+            mark(&mut comment, &node);
+            return false;
+        }
+        if node.child_count() == 0 && !node.is_missing() && node.end_byte() > node.start_byte() {
+            mark(&mut code, &node);
+        }
+        true
+    });
+    let ploc = code.iter().filter(|c| **c).count() as u32;
+    let cloc = comment.iter().filter(|c| **c).count() as u32;
+    let blank = code
+        .iter()
+        .zip(&comment)
+        .filter(|(a, b)| !**a && !**b)
+        .count() as u32;
+    LineCounts {
+        sloc,
+        ploc,
+        lloc: 0,
+        cloc,
+        blank,
+    }
+}
+
+/// Logical lines (statements) in one clause / function node.
+pub(crate) fn logical(node: Node<'_>, language: Language, source: &str) -> u32 {
+    match language {
+        Language::Elixir => elixir_logical(node, source),
+        Language::Rust => rust_logical(node),
+    }
+}
+
+fn elixir_logical(clause: Node<'_>, source: &str) -> u32 {
+    let mut count = 0;
+    preorder(clause, |node| {
+        match node.kind() {
+            "do_block" | "else_block" | "after_block" | "rescue_block" | "catch_block" | "body" => {
+                count += children(&node)
+                    .iter()
+                    .filter(|c| {
+                        c.is_named()
+                            && !is_comment(c.kind())
+                            && !matches!(
+                                c.kind(),
+                                "stab_clause"
+                                    | "else_block"
+                                    | "after_block"
+                                    | "rescue_block"
+                                    | "catch_block"
+                            )
+                    })
+                    .count() as u32;
+            }
+            "pair" => {
+                if let Some(key) = node.child_by_field_name("key") {
+                    let k = text(&key, source).trim().trim_end_matches(':');
+                    if matches!(k, "do" | "else") {
+                        count += 1;
+                    }
+                }
+            }
+            _ => {}
+        }
+        true
+    });
+    count
+}
+
+fn rust_logical(function: Node<'_>) -> u32 {
+    let mut count = 0;
+    preorder(function, |node| {
+        if node.kind() == "function_item" && node.id() != function.id() {
+            return false;
+        }
+        if node.kind() == "block" {
+            count += children(&node)
+                .iter()
+                .filter(|c| c.is_named() && !is_comment(c.kind()))
+                .count() as u32;
+        }
+        true
+    });
+    count
+}

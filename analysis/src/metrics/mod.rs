@@ -1,0 +1,241 @@
+//! Per-function and per-module metrics computed from a parsed file's syntax tree. Each
+//! metric's counting rules are documented in its own module.
+
+mod abc;
+mod boolean_sequences;
+mod cognitive;
+mod cyclomatic;
+mod halstead;
+mod lines;
+mod maintainability;
+mod nesting;
+
+use elixir_scope_ast::tree_sitter::Node;
+use elixir_scope_ast::{FunctionKind, Language, ParsedFile};
+use serde::{Deserialize, Serialize};
+
+pub use abc::Abc;
+pub use halstead::Halstead;
+pub use lines::LineCounts;
+pub use maintainability::Maintainability;
+
+use halstead::HalsteadCounter;
+
+/// Metrics of one function (all clauses of an Elixir function, one Rust `fn`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FunctionMetrics {
+    /// File path relative to the project root.
+    pub file: String,
+    pub language: Language,
+    /// Fully qualified enclosing module (`Shop.Cart`, `crate::net::impl Tcp`).
+    pub module: Option<String>,
+    pub name: String,
+    pub arity: u32,
+    /// 1-based position of the first clause.
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub clauses: u32,
+    /// Max over clauses (see `cyclomatic` rules).
+    pub cyclomatic: u32,
+    /// Sum over clauses.
+    pub cognitive: u32,
+    /// Max over clauses.
+    pub nesting: u32,
+    /// Over the whole function span (comments between clauses included).
+    pub lines: LineCounts,
+    /// Sum over clauses.
+    pub abc: Abc,
+    /// Over all clauses' tokens together.
+    pub halstead: Halstead,
+    pub maintainability: Maintainability,
+    /// False when a syntax error touches the function: its numbers may be incomplete.
+    pub reliable: bool,
+}
+
+impl FunctionMetrics {
+    /// `Shop.Cart.total/1` (Elixir) or `crate::net::connect` (Rust).
+    pub fn qualified_name(&self) -> String {
+        match (self.language, &self.module) {
+            (Language::Elixir, Some(m)) => format!("{m}.{}/{}", self.name, self.arity),
+            (Language::Elixir, None) => format!("{}/{}", self.name, self.arity),
+            (Language::Rust, Some(m)) => format!("{m}::{}", self.name),
+            (Language::Rust, None) => self.name.clone(),
+        }
+    }
+}
+
+/// Metrics of one module-like container (Elixir module, Rust file / `mod` / `impl` / trait).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModuleMetrics {
+    pub file: String,
+    pub language: Language,
+    pub name: String,
+    pub line: u32,
+    pub end_line: u32,
+    /// Functions defined directly in it.
+    pub functions: u32,
+    /// Physical lines of its span (`lloc` is the sum over its functions).
+    pub lines: LineCounts,
+    pub cyclomatic_total: u32,
+    pub cyclomatic_max: u32,
+    pub cognitive_total: u32,
+    pub cognitive_max: u32,
+}
+
+/// Metrics of one file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileMetrics {
+    pub path: String,
+    pub language: Language,
+    pub lines: LineCounts,
+    pub functions: Vec<FunctionMetrics>,
+    pub modules: Vec<ModuleMetrics>,
+}
+
+struct ClauseMetrics {
+    cyclomatic: u32,
+    cognitive: u32,
+    nesting: u32,
+    lloc: u32,
+    abc: Abc,
+}
+
+fn clause_metrics(node: Node<'_>, language: Language, source: &str) -> ClauseMetrics {
+    match language {
+        Language::Elixir => ClauseMetrics {
+            cyclomatic: cyclomatic::elixir_clause(node, source),
+            cognitive: cognitive::elixir_clause(node, source),
+            nesting: nesting::elixir_clause(node, source),
+            lloc: lines::logical(node, language, source),
+            abc: abc::elixir_clause(node, source),
+        },
+        Language::Rust => ClauseMetrics {
+            cyclomatic: cyclomatic::rust_function(node, source),
+            cognitive: cognitive::rust_function(node, source),
+            nesting: nesting::rust_function(node),
+            lloc: lines::logical(node, language, source),
+            abc: abc::rust_function(node, source),
+        },
+    }
+}
+
+/// Metrics of every function and module of a parsed file; `None` when the file has no
+/// syntax tree (it was not parsed: unreadable, binary, too large; its diagnostics say why).
+/// Rust signatures without a body are skipped: they have no code to measure.
+pub fn file_metrics(parsed: &ParsedFile) -> Option<FileMetrics> {
+    let tree = parsed.tree.as_ref()?;
+    let source: &str = parsed.source.as_deref()?;
+    let model = &parsed.model;
+    let root = tree.root_node();
+    let language = model.language;
+    let mut functions = Vec::new();
+    // Per function: the module it belongs to, for the module roll-up.
+    let mut owners = Vec::new();
+    for f in &model.functions {
+        if f.kind == FunctionKind::RustFnSignature {
+            continue;
+        }
+        let mut acc: Option<ClauseMetrics> = None;
+        let mut halstead = HalsteadCounter::default();
+        for i in 0..f.clauses.len() {
+            let Some(node) = parsed.clause_node(f.id, i) else {
+                continue;
+            };
+            let m = clause_metrics(node, language, source);
+            halstead.add(node, language, source);
+            acc = Some(match acc {
+                None => m,
+                Some(mut a) => {
+                    a.cyclomatic = a.cyclomatic.max(m.cyclomatic);
+                    a.cognitive += m.cognitive;
+                    a.nesting = a.nesting.max(m.nesting);
+                    a.lloc += m.lloc;
+                    a.abc.add(&m.abc);
+                    a
+                }
+            });
+        }
+        let Some(m) = acc else { continue };
+        let mut line_counts = lines::physical(
+            root,
+            f.span.start_byte as usize,
+            f.span.end_byte as usize,
+            f.span.start.line,
+            f.span.end.line,
+        );
+        line_counts.lloc = m.lloc;
+        let halstead = halstead.finish();
+        let module = f.module.and_then(|id| model.module(id));
+        owners.push(f.module);
+        functions.push(FunctionMetrics {
+            file: model.path.clone(),
+            language,
+            module: module.map(|m| m.name.to_string()),
+            name: f.name.to_string(),
+            arity: f.arity,
+            line: f.span.start.line,
+            column: f.span.start.column,
+            end_line: f.span.end.line,
+            clauses: f.clauses.len() as u32,
+            cyclomatic: m.cyclomatic,
+            cognitive: m.cognitive,
+            nesting: m.nesting,
+            lines: line_counts,
+            abc: m.abc,
+            maintainability: maintainability::maintainability(
+                halstead.volume,
+                m.cyclomatic,
+                line_counts.sloc,
+            ),
+            halstead,
+            reliable: f.reliable,
+        });
+    }
+    let modules = model
+        .modules
+        .iter()
+        .map(|module| {
+            let mut mm = ModuleMetrics {
+                file: model.path.clone(),
+                language,
+                name: module.name.to_string(),
+                line: module.span.start.line,
+                end_line: module.span.end.line,
+                functions: 0,
+                lines: lines::physical(
+                    root,
+                    module.span.start_byte as usize,
+                    module.span.end_byte as usize,
+                    module.span.start.line,
+                    module.span.end.line,
+                ),
+                cyclomatic_total: 0,
+                cyclomatic_max: 0,
+                cognitive_total: 0,
+                cognitive_max: 0,
+            };
+            for (f, owner) in functions.iter().zip(&owners) {
+                if *owner == Some(module.id) {
+                    mm.functions += 1;
+                    mm.lines.lloc += f.lines.lloc;
+                    mm.cyclomatic_total += f.cyclomatic;
+                    mm.cyclomatic_max = mm.cyclomatic_max.max(f.cyclomatic);
+                    mm.cognitive_total += f.cognitive;
+                    mm.cognitive_max = mm.cognitive_max.max(f.cognitive);
+                }
+            }
+            mm
+        })
+        .collect();
+    let last_line = model.line_count.max(1);
+    let mut file_lines = lines::physical(root, 0, source.len(), 1, last_line);
+    file_lines.lloc = functions.iter().map(|f| f.lines.lloc).sum();
+    Some(FileMetrics {
+        path: model.path.clone(),
+        language,
+        lines: file_lines,
+        functions,
+        modules,
+    })
+}

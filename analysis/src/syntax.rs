@@ -1,0 +1,59 @@
+//! Small, allocation-light helpers over tree-sitter nodes shared by the metric walkers.
+//!
+//! Every walker here uses an explicit stack instead of recursion: syntax trees of hostile or
+//! generated input can be thousands of levels deep, and a recursive walk would overflow the
+//! thread's stack on them.
+
+use elixir_scope_ast::tree_sitter::Node;
+
+/// A child of a node together with the grammar field it fills (`condition`, `body`, ...).
+pub(crate) struct FieldChild<'t> {
+    pub field: Option<&'t str>,
+    pub node: Node<'t>,
+}
+
+/// The children of `node` with their field names, in source order.
+pub(crate) fn children_with_fields<'t>(node: &Node<'t>) -> Vec<FieldChild<'t>> {
+    let mut out = Vec::with_capacity(node.child_count() as usize);
+    let mut cursor = node.walk();
+    if cursor.goto_first_child() {
+        loop {
+            out.push(FieldChild {
+                field: cursor.field_name(),
+                node: cursor.node(),
+            });
+            if !cursor.goto_next_sibling() {
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// The children of `node`, in source order.
+pub(crate) fn children<'t>(node: &Node<'t>) -> Vec<Node<'t>> {
+    let mut cursor = node.walk();
+    node.children(&mut cursor).collect()
+}
+
+/// Calls `visit` on every node of the subtree rooted at `root` (root included), in pre-order.
+/// `visit` returns false to skip a node's descendants.
+pub(crate) fn preorder<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>) -> bool) {
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        if !visit(node) {
+            continue;
+        }
+        let first = stack.len();
+        let mut cursor = node.walk();
+        stack.extend(node.children(&mut cursor));
+        // Reverse so children pop in source order (Halstead and boolean chains care).
+        stack[first..].reverse();
+    }
+}
+
+/// The source text of `node`, or "" when the node lies outside `source` (never for a tree
+/// parsed from that source).
+pub(crate) fn text<'s>(node: &Node<'_>, source: &'s str) -> &'s str {
+    source.get(node.byte_range()).unwrap_or("")
+}
