@@ -78,6 +78,33 @@ impl FileModel {
         self.modules.iter().find(|m| m.name == name)
     }
 
+    /// Drops the spare capacity extraction left in every vector: models live long in the
+    /// repository, and growth slack was a large share of their memory.
+    pub fn shrink_to_fit(&mut self) {
+        self.modules.shrink_to_fit();
+        for m in &mut self.modules {
+            m.attributes.shrink_to_fit();
+        }
+        self.functions.shrink_to_fit();
+        for f in &mut self.functions {
+            f.calls.shrink_to_fit();
+            f.attributes.shrink_to_fit();
+            f.clauses.shrink_to_fit();
+            for c in &mut f.clauses {
+                c.params.shrink_to_fit();
+            }
+            for call in &mut f.calls {
+                call.qualifier.shrink_to_fit();
+            }
+        }
+        self.imports.shrink_to_fit();
+        for i in &mut self.imports {
+            i.path.shrink_to_fit();
+        }
+        self.module_level_calls.shrink_to_fit();
+        self.diagnostics.shrink_to_fit();
+    }
+
     /// True when the file has at least one error-severity diagnostic.
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(|d| d.is_error())

@@ -181,7 +181,7 @@ pub fn parse_source(
         ));
     }
     let line_count = count_u32(text.lines().count());
-    let model = FileModel {
+    let mut model = FileModel {
         path: path.to_owned(),
         language,
         content_hash: hash,
@@ -193,6 +193,7 @@ pub fn parse_source(
         module_level_calls,
         diagnostics,
     };
+    model.shrink_to_fit();
     ParsedFile {
         model,
         source: Some(Arc::from(text)),
