@@ -13,10 +13,12 @@ use crate::event_store::{
     ChainLink, EventBackend, EventPage, EventQuery, PostgresBackend, PostgresOptions, Retention,
     SqliteBackend, SqliteOptions, StoreError, StoreStats,
 };
+use crate::foundation_supervisor::{QUERY_EVENT, STORE_EVENT};
+use crate::telemetry_service::TelemetryClient;
 use elixir_scope_runtime_core::{Context, ExitReason, InitError, Service, ServiceRef};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tracing::Instrument;
 
 /// Requests to the EventStore service.
@@ -139,6 +141,7 @@ impl Service for EventStoreService {
 pub struct EventStoreClient {
     service: ServiceRef<EventStoreService>,
     config: ConfigClient,
+    telemetry: TelemetryClient,
 }
 
 impl std::fmt::Debug for EventStoreClient {
@@ -150,8 +153,27 @@ impl std::fmt::Debug for EventStoreClient {
 }
 
 impl EventStoreClient {
-    pub(crate) fn new(service: ServiceRef<EventStoreService>, config: ConfigClient) -> Self {
-        EventStoreClient { service, config }
+    pub(crate) fn new(
+        service: ServiceRef<EventStoreService>,
+        config: ConfigClient,
+        telemetry: TelemetryClient,
+    ) -> Self {
+        EventStoreClient {
+            service,
+            config,
+            telemetry,
+        }
+    }
+
+    fn observe(&self, event: &str, started: Instant, events: usize, ok: bool) {
+        let us = started.elapsed().as_secs_f64() * 1e6;
+        let result = if ok { "ok" } else { "error" };
+        let measurements = [
+            ("duration_us", us),
+            ("events", if ok { events as f64 } else { 0.0 }),
+        ];
+        self.telemetry
+            .execute(event, &measurements, &[("result", result)]);
     }
 
     /// The service handle (for monitoring).
@@ -168,11 +190,28 @@ impl EventStoreClient {
 
     /// Stores one event; returns once it is durable.
     pub async fn store(&self, event: NewEvent) -> Result<EventId, StoreError> {
-        self.backend().await?.store(event).await
+        let started = Instant::now();
+        let r = match self.backend().await {
+            Ok(b) => b.store(event).await,
+            Err(e) => Err(e),
+        };
+        self.observe(STORE_EVENT, started, 1, r.is_ok());
+        r
     }
     /// Stores a batch atomically; returns once it is durable.
     pub async fn store_batch(&self, events: Vec<NewEvent>) -> Result<Vec<EventId>, StoreError> {
-        self.backend().await?.store_batch(events).await
+        let started = Instant::now();
+        let r = match self.backend().await {
+            Ok(b) => b.store_batch(events).await,
+            Err(e) => Err(e),
+        };
+        self.observe(
+            STORE_EVENT,
+            started,
+            r.as_ref().map(Vec::len).unwrap_or(0),
+            r.is_ok(),
+        );
+        r
     }
     /// Fetches one event.
     pub async fn get(&self, id: EventId) -> Result<Option<Event>, StoreError> {
@@ -188,10 +227,19 @@ impl EventStoreClient {
             )));
         }
         let timeout = Duration::from_millis(limits.timeout_ms);
+        let started = Instant::now();
         let backend = self.backend().await?;
-        tokio::time::timeout(timeout, backend.query(query))
+        let r = tokio::time::timeout(timeout, backend.query(query))
             .await
-            .map_err(|_| StoreError::Timeout(timeout))?
+            .map_err(|_| StoreError::Timeout(timeout))
+            .and_then(|r| r);
+        self.observe(
+            QUERY_EVENT,
+            started,
+            r.as_ref().map(|p| p.events.len()).unwrap_or(0),
+            r.is_ok(),
+        );
+        r
     }
     /// The causal tree of a correlation id.
     pub async fn correlation_chain(

@@ -5,12 +5,14 @@
 use crate::config::{self, ConfigError};
 use crate::config_server::{ConfigClient, ConfigServer, ConfigShared};
 use crate::event_store_service::{EventStoreClient, EventStoreService};
+use crate::telemetry::MetricDef;
 use crate::telemetry_service::{TelemetryClient, TelemetryService, TelemetryShared};
 use elixir_scope_runtime_core::{
     ChildSpec, EventBus, Shutdown, StartError, Strategy, SupervisorRef, SupervisorSpec,
     TaskSupervisor,
 };
 use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 /// Child ids in the Foundation supervisor, in start order.
@@ -22,6 +24,26 @@ pub const CHILD_IDS: [&str; 4] = [
 ];
 /// The Foundation supervisor's name.
 pub const SUPERVISOR_NAME: &str = "foundation";
+
+/// Telemetry event emitted after each `store`/`store_batch` (measurements `duration_us`,
+/// `events`; metadata `result`).
+pub const STORE_EVENT: &str = "event_store.store";
+/// Telemetry event emitted after each query (measurements `duration_us`, `events`).
+pub const QUERY_EVENT: &str = "event_store.query";
+
+/// Metrics the layer defines from the start, so `/metrics` shows the store's own behaviour.
+pub fn default_metrics() -> Vec<MetricDef> {
+    vec![
+        MetricDef::counter("event_store.store.calls", STORE_EVENT)
+            .describe("store/store_batch calls."),
+        MetricDef::sum("event_store.events.stored", STORE_EVENT, "events")
+            .describe("Events acknowledged as durable."),
+        MetricDef::distribution("event_store.store.duration_us", STORE_EVENT, "duration_us")
+            .describe("Time from store call to durable acknowledgement, in microseconds."),
+        MetricDef::distribution("event_store.query.duration_us", QUERY_EVENT, "duration_us")
+            .describe("Query time in microseconds."),
+    ]
+}
 
 /// How to build the Foundation layer.
 #[derive(Debug, Clone)]
@@ -145,47 +167,46 @@ impl Foundation {
     ) -> Result<(SupervisorSpec, FoundationHandles), FoundationError> {
         let base = config::load(options.config_file.as_deref(), options.env.clone())?;
         let config_shared = ConfigShared::new(base, options.data_dir.clone());
-        let telemetry_shared = TelemetryShared::new();
+        let telemetry_shared = TelemetryShared::with_definitions(default_metrics());
 
-        // Handles exist before the services start, so each service can be given the others'.
-        let (events_spec_slot, events_ref);
-        let (config_spec, config_ref);
-        {
-            let data_dir = options.data_dir.clone();
-            let shared = config_shared.clone();
-            let events_cell: std::sync::Arc<parking_lot::Mutex<Option<EventStoreClient>>> =
-                Default::default();
-            let cell = events_cell.clone();
-            (config_spec, config_ref) = ChildSpec::service("config_server", move || {
-                let events = cell
-                    .lock()
-                    .clone()
-                    .expect("event store handle is set before the supervisor starts");
-                ConfigServer::new(shared.clone(), events)
-            });
-            let config_client = ConfigClient::new(config_shared.clone(), config_ref.clone());
-            let cfg = config_client.clone();
-            (events_spec_slot, events_ref) = ChildSpec::service("event_store", move || {
-                EventStoreService::new(cfg.clone(), data_dir.clone())
-            });
-            *events_cell.lock() = Some(EventStoreClient::new(events_ref.clone(), config_client));
-        }
+        // Handles exist before the services start, so each service is given the others'.
         let ts = telemetry_shared.clone();
         let (telemetry_spec, telemetry_ref) =
             ChildSpec::service("telemetry", move || TelemetryService::new(ts.clone()));
+        let telemetry = TelemetryClient::new(telemetry_shared, telemetry_ref);
+
+        // ConfigServer and EventStore refer to each other: the ConfigServer records changes as
+        // events, the EventStore reads its settings from the configuration.
+        let events_cell: Arc<OnceLock<EventStoreClient>> = Arc::default();
+        let cell = events_cell.clone();
+        let shared = config_shared.clone();
+        let (config_spec, config_ref) = ChildSpec::service("config_server", move || {
+            let events = cell
+                .get()
+                .cloned()
+                .expect("event store handle is set in build()");
+            ConfigServer::new(shared.clone(), events)
+        });
+        let config = ConfigClient::new(config_shared, config_ref);
+        let (cfg, data_dir) = (config.clone(), options.data_dir.clone());
+        let (events_spec, events_ref) = ChildSpec::service("event_store", move || {
+            EventStoreService::new(cfg.clone(), data_dir.clone())
+        });
+        let events = EventStoreClient::new(events_ref, config.clone(), telemetry.clone());
+        let _ = events_cell.set(events.clone());
         let (tasks_spec, tasks) = TaskSupervisor::child_spec("task_supervisor");
 
         let spec = SupervisorSpec::new(SUPERVISOR_NAME)
             .strategy(Strategy::OneForOne)
             .intensity(options.max_restarts, options.restart_period)
             .child(config_spec.shutdown(Shutdown::Timeout(Duration::from_secs(5))))
-            .child(events_spec_slot.shutdown(Shutdown::Timeout(Duration::from_secs(30))))
+            .child(events_spec.shutdown(Shutdown::Timeout(Duration::from_secs(30))))
             .child(telemetry_spec)
             .child(tasks_spec);
         let handles = FoundationHandles {
-            config: ConfigClient::new(config_shared.clone(), config_ref.clone()),
-            events: EventStoreClient::new(events_ref, ConfigClient::new(config_shared, config_ref)),
-            telemetry: TelemetryClient::new(telemetry_shared, telemetry_ref),
+            config,
+            events,
+            telemetry,
             tasks,
             supervisor: spec.handle(),
         };

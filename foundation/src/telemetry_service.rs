@@ -18,10 +18,19 @@ pub(crate) struct TelemetryShared {
 }
 
 impl TelemetryShared {
-    pub(crate) fn new() -> Arc<Self> {
+    /// Shared state whose registries always carry `definitions`.
+    pub(crate) fn with_definitions(definitions: Vec<MetricDef>) -> Arc<Self> {
+        let current = Telemetry::new();
+        let mut kept = Vec::new();
+        for def in definitions {
+            match current.define(def.clone()) {
+                Ok(()) => kept.push(def),
+                Err(e) => tracing::warn!(error = %e, "default metric not defined"),
+            }
+        }
         Arc::new(TelemetryShared {
-            current: RwLock::new(Telemetry::new()),
-            definitions: Mutex::new(Vec::new()),
+            current: RwLock::new(current),
+            definitions: Mutex::new(kept),
             handlers: Mutex::new(Vec::new()),
         })
     }

@@ -499,3 +499,35 @@ async fn telemetry_crash_keeps_definitions_and_spares_siblings() {
     }
     h.supervisor.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_and_query_feed_the_default_metrics() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (h, _bus) = start(dir.path()).await;
+    h.events
+        .store_batch((0..3).map(|i| NewEvent::new("m", json!(i))).collect())
+        .await
+        .expect("store");
+    h.events
+        .store(NewEvent::new("m", json!(null)))
+        .await
+        .expect("store");
+    let _ = h
+        .events
+        .store(NewEvent::new("", json!(null)))
+        .await
+        .expect_err("refused");
+    h.events.query(EventQuery::all()).await.expect("query");
+    let s = h.telemetry.snapshot();
+    assert_eq!(s.counters["event_store.store.calls"], 3);
+    assert_eq!(s.sums["event_store.events.stored"], 4.0);
+    assert_eq!(s.histograms["event_store.store.duration_us"].count, 3);
+    assert_eq!(s.histograms["event_store.query.duration_us"].count, 1);
+    let text = h.telemetry.prometheus();
+    assert!(text.contains("event_store_events_stored 4\n"), "{text}");
+    assert!(
+        text.contains("# HELP event_store_events_stored Events acknowledged as durable."),
+        "{text}"
+    );
+    h.supervisor.shutdown().await;
+}
