@@ -27,6 +27,10 @@ pub struct FileModel {
     pub content_hash: String,
     pub size_bytes: u64,
     pub line_count: u32,
+    /// Rust: the package directory the file belongs to, relative to the project root (`""`
+    /// for the root package, `"ast"` for `ast/src/lib.rs`), so `crate::` paths resolve
+    /// within one package of a workspace. None for Elixir.
+    pub package_dir: Option<String>,
     pub modules: Vec<Module>,
     pub functions: Vec<Function>,
     pub imports: Vec<Import>,
@@ -50,6 +54,7 @@ impl FileModel {
             content_hash,
             size_bytes,
             line_count: 0,
+            package_dir: None,
             modules: Vec::new(),
             functions: Vec::new(),
             imports: Vec::new(),

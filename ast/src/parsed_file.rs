@@ -187,6 +187,10 @@ pub fn parse_source(
         content_hash: hash,
         size_bytes: size,
         line_count,
+        package_dir: match language {
+            Language::Rust => Some(rust_lang::package_dir(path)),
+            Language::Elixir => None,
+        },
         modules: built.modules,
         functions,
         imports: built.imports,

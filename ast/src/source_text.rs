@@ -3,7 +3,7 @@
 use tree_sitter::Node;
 
 /// Longest text kept for receivers and option snippets; longer ones are cut at a char boundary.
-pub(crate) const MAX_SNIPPET: usize = 120;
+pub(crate) const MAX_SNIPPET: usize = 64;
 
 /// The node's source text (the source is valid UTF-8, checked before parsing).
 pub(crate) fn text<'s>(node: &Node<'_>, source: &'s str) -> &'s str {

@@ -63,6 +63,7 @@ fn modules_from_paths_mods_impls_traits() {
     );
     assert!(m.modules[6].attributes.iter().any(|a| a.name == "cfg"));
     assert_eq!(m.modules[5].parent, Some(m.modules[0].id));
+    assert_eq!(m.package_dir.as_deref(), Some(""));
     assert_eq!(parse("src/net/mod.rs").modules[0].name, "crate::net");
     assert_eq!(parse("src/net/tcp.rs").modules[0].name, "crate::net::tcp");
 }

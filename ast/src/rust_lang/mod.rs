@@ -20,6 +20,8 @@ use crate::span::Span;
 /// Deeper nesting than this is not walked, so hostile input cannot overflow the stack.
 pub(crate) const MAX_WALK_DEPTH: usize = 256;
 
+pub(crate) use paths::package_dir;
+
 pub(crate) fn extract(root: Node<'_>, source: &str, path: &str) -> ModelBuilder {
     let mut b = ModelBuilder::default();
     let name = paths::module_path_for_file(path);

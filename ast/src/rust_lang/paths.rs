@@ -37,6 +37,17 @@ pub(crate) fn module_path_for_file(path: &str) -> String {
     out
 }
 
+/// The package directory of a file: everything before its last `src`, `tests`, `benches` or
+/// `examples` component (`ast/src/x.rs` -> `ast`, `src/lib.rs` -> `""`).
+pub(crate) fn package_dir(path: &str) -> String {
+    let parts: Vec<&str> = path.split(['/', '\\']).filter(|p| !p.is_empty()).collect();
+    let cut = parts
+        .iter()
+        .rposition(|p| matches!(*p, "src" | "tests" | "benches" | "examples"))
+        .unwrap_or(0);
+    parts[..cut].join("/")
+}
+
 /// Segments of a path node (`identifier`, `self`, `crate`, `super`, `scoped_identifier`, ...).
 pub(crate) fn segments(node: &Node<'_>, src: &str, out: &mut Vec<String>) {
     match node.kind() {
@@ -75,5 +86,14 @@ mod tests {
         assert_eq!(module_path_for_file("src/bin/tool.rs"), "crate");
         assert_eq!(module_path_for_file("tests/it.rs"), "crate");
         assert_eq!(module_path_for_file("src/lib/x.rs"), "crate::lib::x");
+    }
+
+    #[test]
+    fn package_dirs() {
+        use super::package_dir;
+        assert_eq!(package_dir("src/lib.rs"), "");
+        assert_eq!(package_dir("ast/src/net/tcp.rs"), "ast");
+        assert_eq!(package_dir("crates/a/tests/it.rs"), "crates/a");
+        assert_eq!(package_dir("build.rs"), "");
     }
 }
