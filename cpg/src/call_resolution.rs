@@ -272,7 +272,19 @@ impl<'a> Resolver<'a> {
                     return Ok(id);
                 }
             }
-            return Err(UnresolvedReason::NotInScope);
+            // `import Enum, only: [map: 2]` names the function explicitly: it comes from
+            // that module even though the module is outside the project.
+            let external = scope.imports.iter().find(|(module, only, _)| {
+                !self.elixir_modules.contains_key(module)
+                    && matches!(only, Some(ImportFilter::Functions(list))
+                        if list.iter().any(|(n, a)| n.as_str() == call.name.as_str() && *a == call.arity))
+            });
+            return Err(match external {
+                Some((module, _, _)) => UnresolvedReason::ExternalModule {
+                    module: module.clone(),
+                },
+                None => UnresolvedReason::NotInScope,
+            });
         }
         if call.qualifier.first().is_some_and(|q| q.starts_with(':')) {
             return Err(UnresolvedReason::ExternalModule {

@@ -60,6 +60,7 @@ defmodule App.Main do
   alias App.Util, as: U
   import App.Util, only: [fmt: 2]
   import App.Math.Ops, except: [add: 2]
+  import Enum, only: [map: 2]
 
   def run(x) do
     Util.helper(x)
@@ -78,6 +79,7 @@ defmodule App.Main do
     Util.missing(x)
     f.(x)
     Inner.deep(x)
+    map([x], f)
   end
 
   defp local(x), do: x
@@ -150,6 +152,13 @@ fn elixir_unresolved_calls_are_kept_with_reasons() {
     );
     assert_eq!(
         target_of(&calls, "Enum.map/2"),
+        &Err(UnresolvedReason::ExternalModule {
+            module: "Enum".into()
+        })
+    );
+    // Named in an external module's `only:` list.
+    assert_eq!(
+        target_of(&calls, "map/2"),
         &Err(UnresolvedReason::ExternalModule {
             module: "Enum".into()
         })

@@ -1,0 +1,195 @@
+//! Whole-project CPG build time on the generated Elixir corpus, against parsing alone (the
+//! baseline) in the same run.
+//!
+//! `cargo bench -p elixir-scope-cpg --bench cpg_build`
+//!
+//! Per round, alternating: (a) parse every file (`parse_source`), (b) parse and build every
+//! file's graphs (`parse_source` + `build_file`), then link the call graph
+//! (`CallGraph::build`). One thread. Then the service path (`CpgClient::build`: discovery,
+//! read, parse and build tasks at concurrency 1 and 2, link, store). Reports lines/s, the
+//! build/parse ratio, the share of call sites resolved and the process's peak RSS.
+//! Environment: `BENCH_ROUNDS` (default 3), `BENCH_ELIXIR_LINES` (default 60000).
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use elixir_scope_ast::{
+    discover_files, generate_elixir_corpus, parse_source, Language, ParseOptions,
+};
+use elixir_scope_cpg::{
+    build_file, BuildOptions, CallGraph, CpgConfig, CpgLayer, UnresolvedReason,
+};
+
+struct Input {
+    rel: String,
+    language: Language,
+    bytes: Vec<u8>,
+}
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn load(root: &Path) -> Vec<Input> {
+    discover_files(root)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|f| {
+            Some(Input {
+                bytes: std::fs::read(&f.path).ok()?,
+                rel: f.relative,
+                language: f.language,
+            })
+        })
+        .collect()
+}
+
+fn main() {
+    let rounds = env_usize("BENCH_ROUNDS", 3).max(1);
+    let target_lines = env_usize("BENCH_ELIXIR_LINES", 60_000);
+    let dir = match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("no temp dir: {e}");
+            return;
+        }
+    };
+    let summary = match generate_elixir_corpus(dir.path(), target_lines, 42) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("corpus generation failed: {e}");
+            return;
+        }
+    };
+    let inputs = load(dir.path());
+    let lines = summary.lines as f64;
+    println!(
+        "corpus: {} files, {} lines, {} bytes, {} functions",
+        summary.files, summary.lines, summary.bytes, summary.functions
+    );
+    let opts = ParseOptions::default();
+    let build_opts = BuildOptions::default();
+    let mut parse_times = Vec::new();
+    let mut build_times = Vec::new();
+    let mut link_times = Vec::new();
+    let mut resolved = (0usize, 0usize);
+    let mut reasons: std::collections::BTreeMap<String, usize> = Default::default();
+    for _ in 0..rounds {
+        let t = Instant::now();
+        let mut n = 0usize;
+        for i in &inputs {
+            n += parse_source(&i.rel, i.language, &i.bytes, &opts)
+                .model
+                .functions
+                .len();
+        }
+        parse_times.push(t.elapsed());
+        std::hint::black_box(n);
+
+        let t = Instant::now();
+        let mut models = Vec::with_capacity(inputs.len());
+        let mut files = Vec::with_capacity(inputs.len());
+        for i in &inputs {
+            let parsed = parse_source(&i.rel, i.language, &i.bytes, &opts);
+            files.push(build_file(&parsed, &build_opts));
+            models.push(parsed.model);
+        }
+        let built = t.elapsed();
+        let t = Instant::now();
+        let graph = CallGraph::build(models.iter());
+        let linked = t.elapsed();
+        build_times.push(built + linked);
+        link_times.push(linked);
+        resolved = (
+            graph.calls.len() - graph.unresolved().count(),
+            graph.calls.len(),
+        );
+        reasons.clear();
+        for (_, reason) in graph.unresolved() {
+            let key = match reason {
+                UnresolvedReason::ExternalModule { .. } => "external_module".to_owned(),
+                UnresolvedReason::NoSuchFunction { .. } => "no_such_function".to_owned(),
+                UnresolvedReason::Ambiguous { .. } => "ambiguous".to_owned(),
+                other => format!("{other:?}"),
+            };
+            *reasons.entry(key).or_default() += 1;
+        }
+        std::hint::black_box(files.len());
+    }
+    let median = |v: &mut Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    let parse = median(&mut parse_times);
+    let build = median(&mut build_times);
+    let link = median(&mut link_times);
+    println!(
+        "1 thread, median of {rounds}: parse only {:.0} ms ({:.0} lines/s); parse + CPG + link {:.0} ms ({:.0} lines/s), of which link {:.0} ms; ratio build/parse {:.2}",
+        parse.as_secs_f64() * 1e3,
+        lines / parse.as_secs_f64(),
+        build.as_secs_f64() * 1e3,
+        lines / build.as_secs_f64(),
+        link.as_secs_f64() * 1e3,
+        build.as_secs_f64() / parse.as_secs_f64()
+    );
+    println!(
+        "call sites resolved: {} of {} ({:.1}%)",
+        resolved.0,
+        resolved.1,
+        100.0 * resolved.0 as f64 / resolved.1.max(1) as f64
+    );
+    println!("unresolved by reason: {reasons:?}");
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("no runtime: {e}");
+            return;
+        }
+    };
+    for concurrency in [1usize, 2] {
+        let config = CpgConfig {
+            max_concurrency: concurrency,
+            ..CpgConfig::default()
+        };
+        let result = runtime.block_on(async {
+            let (sup, cpg) = CpgLayer::start(config).await.map_err(|e| e.to_string())?;
+            let t = Instant::now();
+            let report = cpg
+                .build("bench", dir.path())
+                .await
+                .map_err(|e| e.to_string())?;
+            let elapsed = t.elapsed();
+            sup.shutdown().await;
+            Ok::<_, String>((report, elapsed))
+        });
+        match result {
+            Ok((report, elapsed)) => println!(
+                "service path, concurrency {concurrency}: {:.0} ms ({:.0} lines/s), {} files, {} methods, {} failures",
+                elapsed.as_secs_f64() * 1e3,
+                lines / elapsed.as_secs_f64(),
+                report.files,
+                report.methods,
+                report.failures.len()
+            ),
+            Err(e) => eprintln!("service build failed: {e}"),
+        }
+    }
+    if let Some(mb) = peak_rss_mb() {
+        println!("peak RSS of the whole bench process: {mb:.0} MB");
+    }
+}
