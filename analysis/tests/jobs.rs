@@ -1,0 +1,176 @@
+//! The analysis layer's services: jobs on the AnalysisTaskSupervisor, a panicking analysis
+//! isolated as an error entry, cancellation, listing.
+
+use std::path::Path;
+
+use elixir_scope_analysis::{
+    AnalysisConfig, AnalysisFaultInjection, AnalysisKind, AnalysisLayer, AnalyzeError, JobSpec,
+    JobState, Rule,
+};
+use elixir_scope_ast::{generate_elixir_corpus, AstClient, AstConfig, AstLayer};
+use elixir_scope_runtime_core::SupervisorRef;
+
+const PROJECT: &str = "fixtures";
+
+async fn ast_with_fixtures() -> anyhow::Result<(SupervisorRef, AstClient)> {
+    let (sup, ast) = AstLayer::start(AstConfig::default()).await?;
+    ast.parse_project(PROJECT, Path::new("tests/fixtures"))
+        .await?;
+    Ok((sup, ast))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_runs_every_analysis_over_the_parsed_project() -> anyhow::Result<()> {
+    let (ast_sup, ast) = ast_with_fixtures().await?;
+    let (sup, analysis) = AnalysisLayer::start(AnalysisConfig::default(), ast).await?;
+    let report = analysis
+        .run(JobSpec::all(PROJECT, "tests/fixtures"))
+        .await?;
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    assert_eq!(
+        report.analyses,
+        vec![AnalysisKind::Metrics, AnalysisKind::Smells]
+    );
+    assert_eq!(report.summary.files, 2);
+    assert_eq!(
+        (report.summary.elixir_files, report.summary.rust_files),
+        (1, 1)
+    );
+    assert_eq!(report.summary.functions, 9);
+    let nested = report
+        .functions
+        .iter()
+        .find(|f| f.qualified_name() == "Fixture.Metrics.nested/1")
+        .expect("nested/1 measured");
+    assert_eq!((nested.cyclomatic, nested.cognitive), (6, 8));
+    assert_eq!(report.findings.len(), 1);
+    assert_eq!(report.findings[0].rule, Rule::NestingDepth);
+    sup.shutdown().await;
+    ast_sup.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_analysis_is_one_error_entry_and_the_job_completes() -> anyhow::Result<()> {
+    let (ast_sup, ast) = ast_with_fixtures().await?;
+    let config = AnalysisConfig {
+        fault_injection: Some(AnalysisFaultInjection {
+            panic_in: AnalysisKind::Smells,
+        }),
+        ..AnalysisConfig::default()
+    };
+    let (sup, analysis) = AnalysisLayer::start(config, ast).await?;
+    let id = analysis
+        .submit(JobSpec::all(PROJECT, "tests/fixtures"))
+        .await?;
+    let report = analysis.wait(id).await?;
+    // The smells task panicked: one error entry, with the panic's message...
+    assert_eq!(report.failures.len(), 1);
+    assert_eq!(report.failures[0].analysis, AnalysisKind::Smells);
+    assert!(
+        report.failures[0].error.contains("panics on purpose"),
+        "{}",
+        report.failures[0].error
+    );
+    // ...and the metrics analysis still reported.
+    assert_eq!(report.analyses, vec![AnalysisKind::Metrics]);
+    assert_eq!(report.functions.len(), 9);
+    assert!(report.findings.is_empty());
+    assert_eq!(analysis.status(id).await?.state, JobState::Completed);
+    // The layer is still up: the next job runs too.
+    let again = analysis
+        .run(JobSpec::all(PROJECT, "tests/fixtures"))
+        .await?;
+    assert_eq!(again.functions.len(), 9);
+    sup.shutdown().await;
+    ast_sup.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn analyses_that_need_failed_metrics_fail_with_a_reason() -> anyhow::Result<()> {
+    let (ast_sup, ast) = ast_with_fixtures().await?;
+    let config = AnalysisConfig {
+        fault_injection: Some(AnalysisFaultInjection {
+            panic_in: AnalysisKind::Metrics,
+        }),
+        ..AnalysisConfig::default()
+    };
+    let (sup, analysis) = AnalysisLayer::start(config, ast).await?;
+    let report = analysis
+        .run(JobSpec::all(PROJECT, "tests/fixtures"))
+        .await?;
+    let failed: Vec<_> = report.failures.iter().map(|f| f.analysis).collect();
+    assert_eq!(failed, vec![AnalysisKind::Metrics, AnalysisKind::Smells]);
+    assert!(report.failures[1].error.contains("needs the metrics"));
+    assert!(report.analyses.is_empty());
+    sup.shutdown().await;
+    ast_sup.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_are_listed_and_an_unknown_project_fails_the_job() -> anyhow::Result<()> {
+    let (ast_sup, ast) = ast_with_fixtures().await?;
+    let (sup, analysis) = AnalysisLayer::start(AnalysisConfig::default(), ast).await?;
+    let ok = analysis
+        .submit(JobSpec::all(PROJECT, "tests/fixtures"))
+        .await?;
+    analysis.wait(ok).await?;
+    let bad = analysis
+        .submit(JobSpec::all("no-such-project", "x"))
+        .await?;
+    match analysis.wait(bad).await {
+        Err(AnalyzeError::JobFailed { id, error }) => {
+            assert_eq!(id, bad);
+            assert!(error.contains("no-such-project"), "{error}");
+        }
+        other => panic!("expected JobFailed, got {other:?}"),
+    }
+    let list = analysis.list().await?;
+    let states: Vec<_> = list.iter().map(|j| (j.id, j.state)).collect();
+    assert_eq!(
+        states,
+        vec![(ok, JobState::Completed), (bad, JobState::Failed)]
+    );
+    assert!(matches!(
+        analysis.status(999).await,
+        Err(AnalyzeError::UnknownJob(999))
+    ));
+    sup.shutdown().await;
+    ast_sup.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_job_can_be_cancelled() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    generate_elixir_corpus(dir.path(), 60_000, 7)?;
+    let (ast_sup, ast) = AstLayer::start(AstConfig::default()).await?;
+    ast.parse_project("big", dir.path()).await?;
+    // One file at a time: the job runs far longer than the cancel round trip.
+    let config = AnalysisConfig {
+        max_concurrency: 1,
+        ..AnalysisConfig::default()
+    };
+    let (sup, analysis) = AnalysisLayer::start(config, ast).await?;
+    let mut progress = analysis.subscribe_progress();
+    let id = analysis.submit(JobSpec::all("big", "big")).await?;
+    // Wait until it is measuring files, so the cancel hits a job in flight.
+    loop {
+        if let elixir_scope_analysis::JobProgress::File { .. } = progress.recv().await? {
+            break;
+        }
+    }
+    assert!(analysis.cancel(id).await?);
+    assert!(matches!(
+        analysis.wait(id).await,
+        Err(AnalyzeError::Cancelled(j)) if j == id
+    ));
+    assert_eq!(analysis.status(id).await?.state, JobState::Cancelled);
+    // Cancelling a finished job is a no-op.
+    assert!(!analysis.cancel(id).await?);
+    sup.shutdown().await;
+    ast_sup.shutdown().await;
+    Ok(())
+}
