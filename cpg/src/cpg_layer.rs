@@ -21,8 +21,10 @@ use crate::graph::{DefUse, MethodGraph};
 use crate::project_cpg::ProjectCpg;
 
 /// Configuration of the CPG layer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CpgConfig {
+    /// Where CpgStorage persists graphs; None keeps them in memory only (default).
+    pub data_dir: Option<std::path::PathBuf>,
     pub build: BuildOptions,
     /// File build tasks running at once. Default: available parallelism.
     pub max_concurrency: usize,
@@ -35,6 +37,7 @@ pub struct CpgConfig {
 impl Default for CpgConfig {
     fn default() -> Self {
         CpgConfig {
+            data_dir: None,
             build: BuildOptions::default(),
             max_concurrency: std::thread::available_parallelism()
                 .map(|n| n.get())
@@ -83,7 +86,12 @@ impl CpgLayer {
     }
 
     fn supervisor(config: CpgConfig, builder: FileBuilder) -> (SupervisorSpec, CpgClient) {
-        let (storage_spec, storage) = ChildSpec::service(STORAGE_NAME, CpgStorage::default);
+        let data_dir = config.data_dir.clone();
+        let (storage_spec, storage) = ChildSpec::service(STORAGE_NAME, move || match &data_dir {
+            Some(dir) => CpgStorage::persistent(dir.clone()),
+            None => CpgStorage::default(),
+        });
+        let (build, max_concurrency) = (config.build, config.max_concurrency);
         let (tasks_spec, tasks) = TaskSupervisor::child_spec(TASKS_NAME);
         let orchestrator_factory = {
             let storage = storage.clone();
@@ -93,8 +101,8 @@ impl CpgLayer {
                     storage.clone(),
                     tasks.clone(),
                     builder.clone(),
-                    config.build,
-                    config.max_concurrency,
+                    build,
+                    max_concurrency,
                 )
             }
         };

@@ -1,10 +1,15 @@
 //! CpgStorage: the service that keeps built project graphs and answers queries on them.
+//! With a data directory, every stored project is also written there (JSON, written to a
+//! temporary file and renamed), and a new incarnation loads them back, so a restart does
+//! not force a rebuild.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use elixir_scope_runtime_core::{Context, Service};
-use tracing::{debug, info_span, Instrument};
+use elixir_scope_runtime_core::{Context, InitError, Service};
+use serde::{Deserialize, Serialize};
+use tracing::{debug, info, info_span, warn, Instrument};
 
 use crate::call_graph::{MethodId, MethodInfo};
 use crate::error::CpgError;
@@ -78,13 +83,94 @@ pub enum StorageReply {
     Text(String),
 }
 
-/// Holds project graphs in memory.
+/// Holds project graphs in memory, and in `data_dir` when one is set.
 #[derive(Debug, Default)]
 pub struct CpgStorage {
     projects: HashMap<String, Arc<ProjectCpg>>,
+    data_dir: Option<PathBuf>,
+}
+
+/// Suffix of persisted project files.
+const PERSISTED_SUFFIX: &str = ".cpg.json";
+
+#[derive(Serialize)]
+struct PersistedRef<'a> {
+    project: &'a str,
+    cpg: &'a ProjectCpg,
+}
+
+#[derive(Deserialize)]
+struct Persisted {
+    project: String,
+    cpg: ProjectCpg,
+}
+
+/// A file name for a project name: safe characters kept, the rest `%XX`-escaped.
+fn file_name(project: &str) -> String {
+    let mut out = String::new();
+    for b in project.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out + PERSISTED_SUFFIX
 }
 
 impl CpgStorage {
+    /// A storage that persists projects under `data_dir` (created when missing).
+    pub fn persistent(data_dir: impl Into<PathBuf>) -> Self {
+        CpgStorage {
+            projects: HashMap::new(),
+            data_dir: Some(data_dir.into()),
+        }
+    }
+
+    fn load_all(dir: &Path) -> Result<HashMap<String, Arc<ProjectCpg>>, std::io::Error> {
+        std::fs::create_dir_all(dir)?;
+        let mut projects = HashMap::new();
+        for entry in std::fs::read_dir(dir)? {
+            let path = entry?.path();
+            let is_project = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(PERSISTED_SUFFIX));
+            if !is_project {
+                continue;
+            }
+            // A corrupt or unreadable file costs that project a rebuild, not the service.
+            let loaded = std::fs::read(&path)
+                .map_err(|e| e.to_string())
+                .and_then(|bytes| {
+                    serde_json::from_slice::<Persisted>(&bytes).map_err(|e| e.to_string())
+                });
+            match loaded {
+                Ok(mut p) => {
+                    p.cpg.index();
+                    projects.insert(p.project, Arc::new(p.cpg));
+                }
+                Err(error) => {
+                    warn!(path = %path.display(), %error, "skipping unreadable persisted graph")
+                }
+            }
+        }
+        Ok(projects)
+    }
+
+    fn persist(&self, project: &str, cpg: &ProjectCpg) -> Result<(), CpgError> {
+        let Some(dir) = &self.data_dir else {
+            return Ok(());
+        };
+        let fail = |e: &dyn std::fmt::Display| CpgError::Persist(format!("{project}: {e}").into());
+        let bytes = serde_json::to_vec(&PersistedRef { project, cpg }).map_err(|e| fail(&e))?;
+        let target = dir.join(file_name(project));
+        let tmp = dir.join(format!("{}.tmp", file_name(project)));
+        std::fs::write(&tmp, bytes).map_err(|e| fail(&e))?;
+        std::fs::rename(&tmp, &target).map_err(|e| fail(&e))?;
+        Ok(())
+    }
+
     fn project(&self, name: &str) -> Result<&Arc<ProjectCpg>, CpgError> {
         self.projects
             .get(name)
@@ -107,6 +193,7 @@ impl CpgStorage {
         use StorageCall as C;
         Ok(match call {
             C::Put { project, cpg } => {
+                self.persist(&project, &cpg)?;
                 debug!(%project, methods = cpg.call_graph.methods.len(), "stored");
                 self.projects.insert(project, cpg);
                 StorageReply::Stored
@@ -172,6 +259,17 @@ impl Service for CpgStorage {
     type Reply = Result<StorageReply, CpgError>;
     type Cast = ();
     type Info = ();
+
+    async fn init(&mut self, _ctx: &mut Context<Self>) -> Result<(), InitError> {
+        if let Some(dir) = &self.data_dir {
+            let span = info_span!("cpg_storage", data_dir = %dir.display());
+            let _enter = span.enter();
+            self.projects = Self::load_all(dir)
+                .map_err(|e| -> InitError { format!("{}: {e}", dir.display()).into() })?;
+            info!(projects = self.projects.len(), "loaded persisted graphs");
+        }
+        Ok(())
+    }
 
     async fn handle_call(&mut self, call: StorageCall, _ctx: &mut Context<Self>) -> Self::Reply {
         let span = info_span!("cpg_storage", request = request_name(&call));

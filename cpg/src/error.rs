@@ -15,6 +15,8 @@ pub enum CpgError {
     Tasks(Arc<str>),
     #[error("the {0} service is unavailable: {1}")]
     Unavailable(&'static str, Arc<str>),
+    #[error("persisting graph {0}")]
+    Persist(Arc<str>),
     #[error("serialising: {0}")]
     Serialise(Arc<str>),
 }

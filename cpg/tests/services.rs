@@ -147,3 +147,62 @@ async fn a_panicking_file_build_is_reported_and_the_rest_is_built() {
     assert_eq!((again.files, again.failures.len()), (3, 1));
     sup.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn storage_restarted_after_a_crash_comes_back_with_persisted_graphs() {
+    let dir = fixture();
+    let data = tempfile::tempdir().unwrap();
+    let config = CpgConfig {
+        data_dir: Some(data.path().to_path_buf()),
+        ..CpgConfig::default()
+    };
+    let (sup, cpg) = CpgLayer::start(config).await.unwrap();
+    cpg.build("shop", dir.path()).await.unwrap();
+    let before = cpg.project("shop").await.unwrap();
+    let old_pid = cpg.storage().pid();
+
+    // Crash the storage: it terminates abnormally and its supervisor restarts it.
+    let reason = cpg
+        .storage()
+        .stop(elixir_scope_runtime_core::ExitReason::error(
+            "injected crash",
+        ))
+        .await;
+    assert!(reason.is_some());
+    // Served by the next incarnation, which loaded the graph from disk.
+    let after = cpg.project("shop").await.unwrap();
+    assert_ne!(cpg.storage().pid(), old_pid);
+    assert_eq!(after.call_graph.methods, before.call_graph.methods);
+    let id = after.find_methods("Shop.Repo.sum/1")[0].id;
+    assert_eq!(cpg.callers("shop", id).await.unwrap().len(), 2);
+
+    // The orchestrator keeps building other projects meanwhile.
+    assert_eq!(cpg.build("other", dir.path()).await.unwrap().files, 4);
+    sup.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_persisted_graph_is_skipped_and_the_others_load() {
+    let dir = fixture();
+    let data = tempfile::tempdir().unwrap();
+    let config = CpgConfig {
+        data_dir: Some(data.path().to_path_buf()),
+        ..CpgConfig::default()
+    };
+    let (sup, cpg) = CpgLayer::start(config.clone()).await.unwrap();
+    cpg.build("good", dir.path()).await.unwrap();
+    cpg.build("bad", dir.path()).await.unwrap();
+    sup.shutdown().await;
+
+    let bad = data.path().join("bad.cpg.json");
+    let bytes = std::fs::read(&bad).unwrap();
+    std::fs::write(&bad, &bytes[..bytes.len() / 2]).unwrap();
+
+    let (sup, cpg) = CpgLayer::start(config).await.unwrap();
+    assert!(cpg.project("good").await.is_ok());
+    assert_eq!(
+        cpg.project("bad").await.unwrap_err(),
+        CpgError::UnknownProject("bad".into())
+    );
+    sup.shutdown().await;
+}
