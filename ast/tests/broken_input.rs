@@ -71,7 +71,8 @@ fn unclosed_do_and_stray_tokens_do_not_fail_the_file() {
     let p = parse_source("b.ex", Language::Elixir, src, &ParseOptions::default());
     assert!(p.model.has_errors());
     // Here too tree-sitter gives one ERROR node from `def f` on; both definitions are
-    // recovered from it, flagged unreliable.
+    // recovered from it, flagged unreliable, still inside module `A`.
+    let a = p.model.module_by_name("A").expect("module A").id;
     for (name, arity) in [("f", 1), ("g", 1)] {
         let f = p
             .model
@@ -80,6 +81,7 @@ fn unclosed_do_and_stray_tokens_do_not_fail_the_file() {
             .find(|f| f.name == name && f.arity == arity)
             .expect(name);
         assert!(!f.reliable);
+        assert_eq!(f.module, Some(a));
     }
 }
 

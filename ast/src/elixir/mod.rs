@@ -11,6 +11,8 @@ mod directives;
 mod forms;
 mod heads;
 
+use std::collections::HashSet;
+
 use tree_sitter::Node;
 
 use crate::diagnostic::{Diagnostic, DiagnosticKind, Severity};
@@ -36,6 +38,7 @@ pub(crate) fn extract(root: Node<'_>, source: &str) -> ModelBuilder {
         depth: 0,
         depth_exceeded: false,
         next_token: 1,
+        adopted_errors: HashSet::new(),
     };
     walker.walk(root);
     if walker.depth_exceeded {
@@ -97,6 +100,8 @@ struct Walker<'s> {
     depth: usize,
     depth_exceeded: bool,
     next_token: u64,
+    /// ERROR nodes already walked as the body of the module before them.
+    adopted_errors: HashSet<usize>,
 }
 
 /// The `arguments` and `do_block` children of a call.
@@ -136,7 +141,11 @@ impl<'s> Walker<'s> {
             "call" => self.visit_call(node, false),
             "binary_operator" => self.visit_binary(node),
             "unary_operator" => self.visit_unary(node),
-            "ERROR" => self.visit_error(node),
+            "ERROR" => {
+                if !self.adopted_errors.contains(&node.id()) {
+                    self.visit_error(node);
+                }
+            }
             _ => self.walk_children(node),
         }
         self.depth -= 1;
@@ -690,6 +699,14 @@ impl<'s> Walker<'s> {
             }
         }
         self.walk_opt(block);
+        if block.is_none() && self.recovering {
+            // `defmodule X do` whose `do` ended up in the ERROR node that follows: that
+            // ERROR holds the module's body.
+            if let Some(next) = node.next_named_sibling().filter(|n| n.kind() == "ERROR") {
+                self.adopted_errors.insert(next.id());
+                self.visit_error(next);
+            }
+        }
         self.pop_scope(token);
     }
 
