@@ -18,7 +18,10 @@ proptest! {
     }
 
     #[test]
-    fn environment_values_give_config_or_typed_error(key in "[A-Z_]{1,30}", value in ".{0,20}") {
+    fn environment_values_give_config_or_typed_error(
+        key in "(CAPTURE|QUERY|DEBUG|API|EVENT_STORE|[A-Z]{1,8})__(BATCH_SIZE|SAMPLING_RATE|PORT|ENABLED|LOG_LEVEL|BACKEND|POSTGRES_URL|[A-Z_]{1,10})",
+        value in "(-?[0-9]{1,12}(\\.[0-9]{1,3})?|true|false|null|postgres|sqlite|.{0,20})",
+    ) {
         let var = format!("ELIXIR_SCOPE_{key}");
         match config::load(None, vec![(var.clone(), value)]) {
             Ok(_) => {}

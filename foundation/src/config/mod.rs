@@ -8,8 +8,9 @@
 //! `__` separates path segments, and names are lower-cased. For example
 //! `ELIXIR_SCOPE_CAPTURE__BATCH_SIZE=500` sets `capture.batch_size` and
 //! `ELIXIR_SCOPE_EVENT_STORE__BACKEND=postgres` sets `event_store.backend`. A value is read as
-//! JSON when it parses as JSON (numbers, booleans, `null`), else as a string. A variable naming
-//! no configuration path is an error, so typos do not pass silently.
+//! JSON when it parses as JSON (numbers, booleans, `null`), else as a string. A variable with a
+//! `__` that names no configuration value is an error, so typos do not pass silently; variables
+//! without `__` (e.g. `ELIXIR_SCOPE_DATA_DIR`, `ELIXIR_SCOPE_TOKEN`) are left to the application.
 
 mod rules;
 mod schema;
@@ -161,7 +162,7 @@ pub fn load(
     }
     let mut vars: Vec<(String, String)> = env
         .into_iter()
-        .filter(|(k, _)| k.starts_with(ENV_PREFIX))
+        .filter(|(k, _)| k.starts_with(ENV_PREFIX) && k[ENV_PREFIX.len()..].contains("__"))
         .collect();
     vars.sort();
     for (var, raw) in vars {
@@ -414,6 +415,7 @@ mod tests {
             env(&[
                 ("ELIXIR_SCOPE_CAPTURE__BATCH_SIZE", "500"),
                 ("OTHER", "x"),
+                ("ELIXIR_SCOPE_TOKEN", "left to the application"),
                 ("ELIXIR_SCOPE_DEBUG__LOG_LEVEL", "warn"),
             ]),
         )
