@@ -1,13 +1,19 @@
 //! CpgOrchestrator: builds a project's graph with one task per file on the layer's
 //! ModuleBuilderTaskSupervisor (parse included), links the results into the call graph and
 //! hands the project to CpgStorage. A file whose task panics is reported; the graph is
-//! built for the rest.
+//! built for the rest. A rebuild re-parses only files whose content hash changed: the
+//! others reuse their model (kept here) and graphs (from the stored project), and all are
+//! linked again.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use elixir_scope_ast::{discover_files, parse_file, FileModel, ParseOptions, ParsedFile};
+use elixir_scope_ast::{
+    content_hash, discover_files, parse_file, parse_source, FileModel, ParseOptions, ParsedFile,
+    SourceFile,
+};
 use elixir_scope_runtime_core::{Context, Service, ServiceRef, TaskSupervisor};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -39,8 +45,12 @@ pub enum OrchestratorCall {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BuildReport {
     pub project: String,
-    /// Files whose graph was built.
+    /// Files in the project graph.
     pub files: usize,
+    /// Files parsed and built by this build (new or changed).
+    pub rebuilt: usize,
+    /// Files whose content was unchanged since the previous build, reused.
+    pub reused: usize,
     pub methods: usize,
     pub call_sites: usize,
     pub unresolved_calls: usize,
@@ -59,6 +69,14 @@ pub struct CpgOrchestrator {
     options: BuildOptions,
     parse_options: ParseOptions,
     max_concurrency: usize,
+    /// Per project, per file path: content hash and model of the last successful build.
+    previous: HashMap<String, HashMap<String, (String, FileModel)>>,
+}
+
+/// What one file's task found.
+enum FileOutcome {
+    Unchanged,
+    Built(Box<(FileModel, FileCpg)>),
 }
 
 impl CpgOrchestrator {
@@ -76,40 +94,99 @@ impl CpgOrchestrator {
             options,
             parse_options: ParseOptions::default(),
             max_concurrency: max_concurrency.max(1),
+            previous: HashMap::new(),
         }
     }
 
-    async fn build(&self, project: String, root: PathBuf) -> Result<BuildReport, CpgError> {
+    /// The stored graph of `project`, when storage has one.
+    async fn stored(&self, project: &str) -> Option<Arc<ProjectCpg>> {
+        match self
+            .storage
+            .call(StorageCall::Get {
+                project: project.to_owned(),
+            })
+            .await
+        {
+            Ok(Ok(StorageReply::Project(p))) => Some(p),
+            _ => None,
+        }
+    }
+
+    async fn build(&mut self, project: String, root: PathBuf) -> Result<BuildReport, CpgError> {
         let started = Instant::now();
         let sources = discover_files(&root).map_err(|e| CpgError::Discovery {
             project: project.clone(),
             message: e.to_string().into(),
         })?;
         let paths: Vec<String> = sources.iter().map(|s| s.relative.clone()).collect();
+        // Reuse needs both the model (kept here) and the graphs (in storage).
+        let stored = self.stored(&project).await;
+        let mut previous = self.previous.remove(&project).unwrap_or_default();
+        let inputs: Vec<(SourceFile, Option<String>)> = sources
+            .into_iter()
+            .map(|s| {
+                let reusable = stored
+                    .as_ref()
+                    .is_some_and(|p| p.file(&s.relative).is_some());
+                let hash = previous
+                    .get(&s.relative)
+                    .filter(|_| reusable)
+                    .map(|(h, _)| h.clone());
+                (s, hash)
+            })
+            .collect();
         let builder = self.builder.clone();
         let options = self.options;
         let parse_options = self.parse_options.clone();
         let results: Vec<_> = self
             .tasks
-            .async_stream(sources, self.max_concurrency, move |source| {
+            .async_stream(inputs, self.max_concurrency, move |(source, known)| {
                 let builder = builder.clone();
                 let parse_options = parse_options.clone();
                 async move {
-                    let parsed = parse_file(&source.path, &source.relative, &parse_options);
+                    let parsed = match std::fs::read(&source.path) {
+                        Ok(bytes) => {
+                            if known.is_some_and(|h| h == content_hash(&bytes)) {
+                                return FileOutcome::Unchanged;
+                            }
+                            parse_source(&source.relative, source.language, &bytes, &parse_options)
+                        }
+                        // parse_file records why the file could not be read.
+                        Err(_) => parse_file(&source.path, &source.relative, &parse_options),
+                    };
                     let cpg = builder(&parsed, &options);
-                    (parsed.model, cpg)
+                    FileOutcome::Built(Box::new((parsed.model, cpg)))
                 }
             })
             .collect()
             .await;
-        let mut models: Vec<FileModel> = Vec::with_capacity(results.len());
+        // In discovery order, so method ids are deterministic: (path, hash, model).
+        let mut models: Vec<(String, String, FileModel)> = Vec::with_capacity(results.len());
         let mut files = Vec::with_capacity(results.len());
         let mut failures = Vec::new();
+        let (mut rebuilt, mut reused) = (0usize, 0usize);
         for (path, result) in paths.into_iter().zip(results) {
             match result {
-                Ok((model, cpg)) => {
-                    models.push(model);
+                Ok(FileOutcome::Built(built)) => {
+                    let (model, cpg) = *built;
+                    rebuilt += 1;
+                    models.push((path, model.content_hash.clone(), model));
                     files.push(cpg);
+                }
+                Ok(FileOutcome::Unchanged) => {
+                    let cpg = stored.as_ref().and_then(|p| p.file(&path)).cloned();
+                    match (previous.remove(&path), cpg) {
+                        (Some((hash, model)), Some(cpg)) => {
+                            reused += 1;
+                            models.push((path, hash, model));
+                            files.push(cpg);
+                        }
+                        _ => failures.push(BuildFailure {
+                            path,
+                            error: "unchanged file's previous graph disappeared during the build"
+                                .into(),
+                        }),
+                    }
                 }
                 Err(e) => {
                     warn!(%project, %path, error = %e, "file graph build failed");
@@ -120,10 +197,17 @@ impl CpgOrchestrator {
                 }
             }
         }
-        let cpg = ProjectCpg::link(models.iter(), files, failures);
+        let cpg = ProjectCpg::link(models.iter().map(|(_, _, m)| m), files, failures);
+        let next = models
+            .into_iter()
+            .map(|(path, hash, model)| (path, (hash, model)))
+            .collect();
+        self.previous.insert(project.clone(), next);
         let report = BuildReport {
             project: project.clone(),
             files: cpg.files.len(),
+            rebuilt,
+            reused,
             methods: cpg.call_graph.methods.len(),
             call_sites: cpg.call_graph.calls.len(),
             unresolved_calls: cpg.call_graph.unresolved().count(),

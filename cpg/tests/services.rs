@@ -206,3 +206,39 @@ async fn a_corrupt_persisted_graph_is_skipped_and_the_others_load() {
     );
     sup.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rebuild_reparses_only_changed_files_and_relinks() {
+    let dir = fixture();
+    let (sup, cpg) = CpgLayer::start(CpgConfig::default()).await.unwrap();
+    let first = cpg.build("shop", dir.path()).await.unwrap();
+    assert_eq!((first.rebuilt, first.reused), (4, 0));
+
+    // Unchanged project: nothing is parsed again, the graph is the same.
+    let same = cpg.build("shop", dir.path()).await.unwrap();
+    assert_eq!((same.rebuilt, same.reused, same.methods), (0, 4, 5));
+
+    // One file changes: a new function calling into an unchanged file.
+    write(
+        dir.path(),
+        "lib/repo.ex",
+        r#"
+defmodule Shop.Repo do
+  def sum(xs), do: Enum.sum(xs)
+  def discount(t), do: t * 0.9
+  def audit(t), do: Shop.checkout(t)
+end
+"#,
+    );
+    let changed = cpg.build("shop", dir.path()).await.unwrap();
+    assert_eq!(
+        (changed.rebuilt, changed.reused, changed.methods),
+        (1, 3, 6)
+    );
+    let project = cpg.project("shop").await.unwrap();
+    let audit = project.find_methods("Shop.Repo.audit/1")[0].id;
+    let checkout = project.find_methods("Shop.checkout/1")[0].id;
+    assert_eq!(project.call_graph.callees(audit), vec![checkout]);
+    assert!(project.method_graph(checkout).is_some());
+    sup.shutdown().await;
+}
