@@ -10,17 +10,28 @@ pub enum AnalysisKind {
     Metrics,
     /// Threshold checks over the metrics.
     Smells,
+    /// Functions unreachable in the call graph from the configured roots.
+    DeadCode,
+    /// Cycles in the call graph, between functions and between modules.
+    Cycles,
 }
 
 impl AnalysisKind {
     /// Every analysis, in the order they are reported.
-    pub const ALL: [AnalysisKind; 2] = [AnalysisKind::Metrics, AnalysisKind::Smells];
+    pub const ALL: [AnalysisKind; 4] = [
+        AnalysisKind::Metrics,
+        AnalysisKind::Smells,
+        AnalysisKind::DeadCode,
+        AnalysisKind::Cycles,
+    ];
 
     /// snake_case name.
     pub fn name(self) -> &'static str {
         match self {
             AnalysisKind::Metrics => "metrics",
             AnalysisKind::Smells => "smells",
+            AnalysisKind::DeadCode => "dead_code",
+            AnalysisKind::Cycles => "cycles",
         }
     }
 }

@@ -111,7 +111,7 @@ impl AnalysisClient {
 
     /// Starts a job; it runs in the background.
     pub async fn submit(&self, spec: JobSpec) -> Result<JobId, AnalyzeError> {
-        match self.call(JobCall::Submit(spec)).await? {
+        match self.call(JobCall::Submit(Box::new(spec))).await? {
             JobReply::Submitted(r) => r.map_err(AnalyzeError::Unavailable),
             other => Err(unexpected(other)),
         }

@@ -10,6 +10,7 @@ use tracing::info;
 use crate::analysis_config::AnalysisConfig;
 use crate::analysis_kind::AnalysisKind;
 use crate::analysis_layer::AnalysisLayer;
+use crate::dead_code::DeadCodeRoots;
 use crate::error::AnalyzeError;
 use crate::job::{JobProgress, JobSpec};
 use crate::report::Report;
@@ -21,6 +22,7 @@ pub struct AnalyzeOptions {
     /// The analyses to run; empty means all of them.
     pub analyses: Vec<AnalysisKind>,
     pub thresholds: Thresholds,
+    pub dead_code_roots: DeadCodeRoots,
     pub ast: AstConfig,
     pub analysis: AnalysisConfig,
 }
@@ -93,6 +95,7 @@ pub async fn analyze_path(
         root: project.clone(),
         analyses,
         thresholds: options.thresholds.clone(),
+        dead_code_roots: options.dead_code_roots.clone(),
     };
     let work = async {
         ast.parse_project(&project, path).await?;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis_kind::AnalysisKind;
+use crate::dead_code::DeadCodeRoots;
 use crate::report::Report;
 use crate::thresholds::Thresholds;
 
@@ -20,6 +21,8 @@ pub struct JobSpec {
     pub root: String,
     pub analyses: Vec<AnalysisKind>,
     pub thresholds: Thresholds,
+    #[serde(default)]
+    pub dead_code_roots: DeadCodeRoots,
 }
 
 impl JobSpec {
@@ -30,6 +33,7 @@ impl JobSpec {
             root: root.into(),
             analyses: AnalysisKind::ALL.to_vec(),
             thresholds: Thresholds::default(),
+            dead_code_roots: DeadCodeRoots::default(),
         }
     }
 }

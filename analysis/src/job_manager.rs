@@ -21,7 +21,7 @@ use crate::report::Report;
 /// Requests to the job manager.
 #[derive(Debug)]
 pub enum JobCall {
-    Submit(JobSpec),
+    Submit(Box<JobSpec>),
     Status(JobId),
     List,
     Cancel(JobId),
@@ -175,7 +175,7 @@ impl Service for AnalysisJobManager {
     async fn handle_call(&mut self, request: JobCall, ctx: &mut Context<Self>) -> JobReply {
         let _span = info_span!("analysis_job_manager").entered();
         match request {
-            JobCall::Submit(spec) => JobReply::Submitted(self.submit(spec, ctx)),
+            JobCall::Submit(spec) => JobReply::Submitted(self.submit(*spec, ctx)),
             JobCall::Status(id) => JobReply::Status(self.jobs.get(&id).map(|j| j.status.clone())),
             JobCall::List => JobReply::List(self.jobs.values().map(|j| j.status.clone()).collect()),
             JobCall::Cancel(id) => JobReply::Cancelled(match self.jobs.get(&id) {

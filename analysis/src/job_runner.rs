@@ -8,16 +8,21 @@
 use std::sync::Arc;
 
 use elixir_scope_ast::{AstClient, AstError, FileModel, Language, Severity};
+use elixir_scope_cpg::CallGraph;
 use elixir_scope_runtime_core::{TaskError, TaskSupervisor};
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use tokio::sync::broadcast;
+use tokio::sync::OnceCell;
 use tokio_util::sync::CancellationToken;
 use tracing::{info_span, warn, Instrument};
 
 use crate::analysis_config::AnalysisConfig;
 use crate::analysis_kind::AnalysisKind;
+use crate::call_cycles::{find_function_cycles, find_module_cycles};
+use crate::dead_code::find_dead_code;
 use crate::job::{JobId, JobProgress, JobSpec};
 use crate::metrics::{file_metrics, FileMetrics};
+use crate::report::Finding;
 use crate::report::{AnalysisFailure, FileDiagnostic, Level, Report, Summary};
 use crate::smells::find_smells;
 
@@ -113,44 +118,46 @@ async fn run(ctx: JobContext) -> Result<Report, JobError> {
         None
     };
 
-    let mut findings = Vec::new();
-    if wanted(AnalysisKind::Smells) {
-        match &metrics {
-            None => failures.push(AnalysisFailure {
-                analysis: AnalysisKind::Smells,
-                error: "needs the metrics analysis, which failed".to_owned(),
-            }),
-            Some(m) => {
-                let m = m.clone();
-                let thresholds = ctx.spec.thresholds.clone();
-                let config = ctx.config.clone();
-                let task = async move {
-                    injected_fault(&config, AnalysisKind::Smells);
-                    let functions: Vec<_> = m
-                        .files
-                        .iter()
-                        .flat_map(|f| f.functions.iter().cloned())
-                        .collect();
-                    let modules: Vec<_> = m
-                        .files
-                        .iter()
-                        .flat_map(|f| f.modules.iter().cloned())
-                        .collect();
-                    find_smells(&functions, &modules, &thresholds)
-                };
-                let result = match ctx.tasks.async_nolink(task) {
-                    Ok(handle) => handle.join().await,
-                    Err(e) => Err(e),
-                };
-                emit_done(&ctx, AnalysisKind::Smells, result.is_ok());
-                match result {
-                    Ok(f) => {
-                        findings = f;
-                        completed.push(AnalysisKind::Smells);
-                    }
-                    Err(e) => failures.push(failure(AnalysisKind::Smells, &e)),
+    // The analyses after metrics run side by side, each in its own task; the call graph is
+    // built once, by whichever graph analysis gets to it first.
+    let graph: SharedGraph = Arc::new(OnceCell::new());
+    let mut running = Vec::new();
+    for kind in [
+        AnalysisKind::Smells,
+        AnalysisKind::DeadCode,
+        AnalysisKind::Cycles,
+    ] {
+        if !wanted(kind) {
+            continue;
+        }
+        let task = match kind {
+            AnalysisKind::Smells => match &metrics {
+                None => {
+                    failures.push(AnalysisFailure {
+                        analysis: kind,
+                        error: "needs the metrics analysis, which failed".to_owned(),
+                    });
+                    continue;
                 }
+                Some(m) => smells_task(&ctx, m.clone()).boxed(),
+            },
+            _ => graph_task(&ctx, kind, paths.clone(), graph.clone()).boxed(),
+        };
+        running.push((kind, ctx.tasks.async_nolink(task)));
+    }
+    let mut findings = Vec::new();
+    for (kind, handle) in running {
+        let result = match handle {
+            Ok(h) => h.join().await,
+            Err(e) => Err(e),
+        };
+        emit_done(&ctx, kind, result.is_ok());
+        match result {
+            Ok(f) => {
+                findings.extend(f);
+                completed.push(kind);
             }
+            Err(e) => failures.push(failure(kind, &e)),
         }
     }
     Ok(assemble(
@@ -161,6 +168,94 @@ async fn run(ctx: JobContext) -> Result<Report, JobError> {
         completed,
         failures,
     ))
+}
+
+/// The project's call graph with the models it was built from, built once per job.
+type SharedGraph = Arc<OnceCell<Arc<ProjectGraph>>>;
+
+struct ProjectGraph {
+    graph: CallGraph,
+    models: Vec<Arc<FileModel>>,
+}
+
+fn smells_task(
+    ctx: &JobContext,
+    m: Arc<MetricsOutcome>,
+) -> impl std::future::Future<Output = Vec<Finding>> + Send + 'static {
+    let thresholds = ctx.spec.thresholds.clone();
+    let config = ctx.config.clone();
+    async move {
+        injected_fault(&config, AnalysisKind::Smells);
+        let functions: Vec<_> = m
+            .files
+            .iter()
+            .flat_map(|f| f.functions.iter().cloned())
+            .collect();
+        let modules: Vec<_> = m
+            .files
+            .iter()
+            .flat_map(|f| f.modules.iter().cloned())
+            .collect();
+        find_smells(&functions, &modules, &thresholds)
+    }
+}
+
+async fn project_graph(ast: &AstClient, project: &str, paths: &[String]) -> Arc<ProjectGraph> {
+    let mut models = Vec::with_capacity(paths.len());
+    for path in paths {
+        // A file that vanished from the repository since the listing has nothing to add.
+        if let Ok(model) = ast.file(project, path).await {
+            models.push(model);
+        }
+    }
+    let built = tokio::task::spawn_blocking(move || {
+        let graph = CallGraph::build(models.iter().map(|m| m.as_ref()));
+        ProjectGraph { graph, models }
+    })
+    .await;
+    match built {
+        Ok(g) => Arc::new(g),
+        // Keep a panic a panic of the analysis task, so it is reported as its failure.
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => panic!("call graph task was cancelled: {e}"),
+    }
+}
+
+fn graph_task(
+    ctx: &JobContext,
+    kind: AnalysisKind,
+    paths: Vec<String>,
+    shared: SharedGraph,
+) -> impl std::future::Future<Output = Vec<Finding>> + Send + 'static {
+    let ast = ctx.ast.clone();
+    let project = ctx.spec.project.clone();
+    let roots = ctx.spec.dead_code_roots.clone();
+    let config = ctx.config.clone();
+    async move {
+        injected_fault(&config, kind);
+        let pg = shared
+            .get_or_init(|| project_graph(&ast, &project, &paths))
+            .await
+            .clone();
+        tokio::task::spawn_blocking(move || {
+            let models: Vec<&FileModel> = pg.models.iter().map(|m| m.as_ref()).collect();
+            match kind {
+                AnalysisKind::DeadCode => find_dead_code(&pg.graph, &models, &roots),
+                _ => {
+                    let mut f = find_function_cycles(&pg.graph);
+                    f.extend(find_module_cycles(&pg.graph, &models));
+                    f
+                }
+            }
+        })
+        .await
+        .unwrap_or_else(|e| {
+            if e.is_panic() {
+                std::panic::resume_unwind(e.into_panic())
+            }
+            panic!("{} task was cancelled: {e}", kind.name())
+        })
+    }
 }
 
 fn emit_done(ctx: &JobContext, analysis: AnalysisKind, ok: bool) {
@@ -176,7 +271,7 @@ fn assemble(
     spec: &JobSpec,
     file_count: usize,
     metrics: Option<&MetricsOutcome>,
-    findings: Vec<crate::report::Finding>,
+    findings: Vec<Finding>,
     analyses: Vec<AnalysisKind>,
     failures: Vec<AnalysisFailure>,
 ) -> Report {

@@ -13,11 +13,14 @@ pub enum Rule {
     LongFunction,
     LargeModule,
     ModuleFunctionCount,
+    DeadCode,
+    FunctionCycle,
+    ModuleCycle,
 }
 
 impl Rule {
     /// Every rule, in report order.
-    pub const ALL: [Rule; 7] = [
+    pub const ALL: [Rule; 10] = [
         Rule::CyclomaticComplexity,
         Rule::CognitiveComplexity,
         Rule::NestingDepth,
@@ -25,6 +28,9 @@ impl Rule {
         Rule::LongFunction,
         Rule::LargeModule,
         Rule::ModuleFunctionCount,
+        Rule::DeadCode,
+        Rule::FunctionCycle,
+        Rule::ModuleCycle,
     ];
 
     /// Stable kebab-case id.
@@ -37,6 +43,9 @@ impl Rule {
             Rule::LongFunction => "long-function",
             Rule::LargeModule => "large-module",
             Rule::ModuleFunctionCount => "module-function-count",
+            Rule::DeadCode => "dead-code",
+            Rule::FunctionCycle => "function-cycle",
+            Rule::ModuleCycle => "module-cycle",
         }
     }
 
@@ -50,6 +59,9 @@ impl Rule {
             Rule::LongFunction => "Function has too many lines of code",
             Rule::LargeModule => "Module has too many lines",
             Rule::ModuleFunctionCount => "Module defines too many functions",
+            Rule::DeadCode => "Function is unreachable from every root of the call graph",
+            Rule::FunctionCycle => "Functions call each other in a cycle",
+            Rule::ModuleCycle => "Modules depend on each other in a cycle",
         }
     }
 
@@ -63,6 +75,9 @@ impl Rule {
             Rule::LongFunction => "code lines",
             Rule::LargeModule => "lines",
             Rule::ModuleFunctionCount => "functions",
+            Rule::DeadCode => "lines",
+            Rule::FunctionCycle => "functions in the cycle",
+            Rule::ModuleCycle => "modules in the cycle",
         }
     }
 

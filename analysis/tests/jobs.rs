@@ -27,10 +27,7 @@ async fn a_job_runs_every_analysis_over_the_parsed_project() -> anyhow::Result<(
         .run(JobSpec::all(PROJECT, "tests/fixtures"))
         .await?;
     assert!(report.failures.is_empty(), "{:?}", report.failures);
-    assert_eq!(
-        report.analyses,
-        vec![AnalysisKind::Metrics, AnalysisKind::Smells]
-    );
+    assert_eq!(report.analyses, AnalysisKind::ALL.to_vec());
     assert_eq!(report.summary.files, 2);
     assert_eq!(
         (report.summary.elixir_files, report.summary.rust_files),
@@ -72,8 +69,15 @@ async fn a_panicking_analysis_is_one_error_entry_and_the_job_completes() -> anyh
         "{}",
         report.failures[0].error
     );
-    // ...and the metrics analysis still reported.
-    assert_eq!(report.analyses, vec![AnalysisKind::Metrics]);
+    // ...and the other analyses still reported.
+    assert_eq!(
+        report.analyses,
+        vec![
+            AnalysisKind::Metrics,
+            AnalysisKind::DeadCode,
+            AnalysisKind::Cycles
+        ]
+    );
     assert_eq!(report.functions.len(), 9);
     assert!(report.findings.is_empty());
     assert_eq!(analysis.status(id).await?.state, JobState::Completed);
@@ -103,7 +107,10 @@ async fn analyses_that_need_failed_metrics_fail_with_a_reason() -> anyhow::Resul
     let failed: Vec<_> = report.failures.iter().map(|f| f.analysis).collect();
     assert_eq!(failed, vec![AnalysisKind::Metrics, AnalysisKind::Smells]);
     assert!(report.failures[1].error.contains("needs the metrics"));
-    assert!(report.analyses.is_empty());
+    assert_eq!(
+        report.analyses,
+        vec![AnalysisKind::DeadCode, AnalysisKind::Cycles]
+    );
     sup.shutdown().await;
     ast_sup.shutdown().await;
     Ok(())
@@ -170,6 +177,44 @@ async fn a_running_job_can_be_cancelled() -> anyhow::Result<()> {
     assert_eq!(analysis.status(id).await?.state, JobState::Cancelled);
     // Cancelling a finished job is a no-op.
     assert!(!analysis.cancel(id).await?);
+    sup.shutdown().await;
+    ast_sup.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graph_analyses_report_dead_code_and_cycles() -> anyhow::Result<()> {
+    let (ast_sup, ast) = AstLayer::start(AstConfig::default()).await?;
+    ast.parse_project("graph", Path::new("tests/graph_fixtures"))
+        .await?;
+    let (sup, analysis) = AnalysisLayer::start(AnalysisConfig::default(), ast).await?;
+    let spec = JobSpec {
+        analyses: vec![AnalysisKind::DeadCode, AnalysisKind::Cycles],
+        ..JobSpec::all("graph", "tests/graph_fixtures")
+    };
+    let report = analysis.run(spec).await?;
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    let mut found: Vec<(Rule, &str)> = report
+        .findings
+        .iter()
+        .map(|f| (f.rule, f.symbol.as_str()))
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        vec![
+            (Rule::DeadCode, "App.Worker.unused/1"),
+            (Rule::DeadCode, "crate::Counter::stale"),
+            (Rule::DeadCode, "crate::orphan"),
+            (Rule::FunctionCycle, "App.A.a/1"),
+            (Rule::FunctionCycle, "App.Worker.ping/1"),
+            (Rule::ModuleCycle, "App.A"),
+        ]
+    );
+    // Without the metrics analysis the report carries no metrics.
+    assert!(report.functions.is_empty());
+    // The module cycle is the only warning, so it is listed first.
+    assert_eq!(report.findings[0].rule, Rule::ModuleCycle);
     sup.shutdown().await;
     ast_sup.shutdown().await;
     Ok(())

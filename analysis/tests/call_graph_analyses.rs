@@ -1,0 +1,146 @@
+//! Dead code and call-graph cycles on `graph_fixtures/` (an Elixir and a Rust file), with
+//! roots switched on and off.
+
+use elixir_scope_analysis::{
+    find_dead_code, find_function_cycles, find_module_cycles, DeadCodeRoots, Finding, Level, Rule,
+};
+use elixir_scope_ast::{parse_source, FileModel, Language, ParseOptions};
+use elixir_scope_cpg::CallGraph;
+
+fn models() -> Vec<FileModel> {
+    let ex = parse_source(
+        "lib/app.ex",
+        Language::Elixir,
+        include_bytes!("graph_fixtures/lib/app.ex"),
+        &ParseOptions::default(),
+    );
+    let rs = parse_source(
+        "src/lib.rs",
+        Language::Rust,
+        include_bytes!("graph_fixtures/src/lib.rs"),
+        &ParseOptions::default(),
+    );
+    vec![ex.model, rs.model]
+}
+
+fn dead(roots: &DeadCodeRoots) -> Vec<String> {
+    let models = models();
+    let refs: Vec<&FileModel> = models.iter().collect();
+    let graph = CallGraph::build(refs.iter().copied());
+    let mut names: Vec<String> = find_dead_code(&graph, &refs, roots)
+        .into_iter()
+        .map(|f| f.symbol)
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn default_roots_leave_only_the_truly_unused() {
+    let found = dead(&DeadCodeRoots::default());
+    assert_eq!(
+        found,
+        vec![
+            "App.Worker.unused/1".to_owned(),
+            "crate::Counter::stale".to_owned(),
+            "crate::orphan".to_owned(),
+        ]
+    );
+}
+
+#[test]
+fn without_the_public_api_only_entry_points_keep_code_alive() {
+    let roots = DeadCodeRoots {
+        public_api: false,
+        ..DeadCodeRoots::default()
+    };
+    // Still live: start_link (OTP entry point), init/1 (@impl callback) and its helper, the
+    // Mix task's run/1 and greet; Rust: the #[test], the Display impl. `api` is no longer a
+    // root but the test calls it, and it reaches helper, new and get.
+    assert_eq!(
+        dead(&roots),
+        vec![
+            "App.A.a/1",
+            "App.B.b/1",
+            "App.Worker.loop/1",
+            "App.Worker.ping/1",
+            "App.Worker.pong/1",
+            "App.Worker.unused/1",
+            "crate::Counter::stale",
+            "crate::orphan",
+        ]
+    );
+}
+
+#[test]
+fn extra_roots_and_switched_off_kinds() {
+    let roots = DeadCodeRoots {
+        public_api: false,
+        tests: false,
+        extra: vec!["App.Worker.loop/1".to_owned(), "orphan".to_owned()],
+        ..DeadCodeRoots::default()
+    };
+    // loop/1 now keeps ping and pong alive; orphan is a root by bare name; without tests as
+    // roots, the Rust test and everything only it reaches is dead.
+    assert_eq!(
+        dead(&roots),
+        vec![
+            "App.A.a/1",
+            "App.B.b/1",
+            "App.Worker.unused/1",
+            "crate::Counter::get",
+            "crate::Counter::new",
+            "crate::Counter::stale",
+            "crate::api",
+            "crate::checks",
+            "crate::helper",
+        ]
+    );
+}
+
+#[test]
+fn dead_code_findings_are_notes_at_the_function() {
+    let models = models();
+    let refs: Vec<&FileModel> = models.iter().collect();
+    let graph = CallGraph::build(refs.iter().copied());
+    let findings = find_dead_code(&graph, &refs, &DeadCodeRoots::default());
+    let unused: &Finding = findings
+        .iter()
+        .find(|f| f.symbol == "App.Worker.unused/1")
+        .expect("unused/1 reported");
+    assert_eq!(
+        (unused.rule, unused.level, unused.file.as_str(), unused.line),
+        (Rule::DeadCode, Level::Note, "lib/app.ex", 11)
+    );
+}
+
+#[test]
+fn cycles_between_functions_and_modules_are_listed() {
+    let models = models();
+    let refs: Vec<&FileModel> = models.iter().collect();
+    let graph = CallGraph::build(refs.iter().copied());
+    let mut functions: Vec<String> = find_function_cycles(&graph)
+        .into_iter()
+        .map(|f| f.message)
+        .collect();
+    functions.sort();
+    assert_eq!(
+        functions,
+        vec![
+            "2 functions call each other: App.A.a/1 -> App.B.b/1 -> App.A.a/1",
+            "2 functions call each other: App.Worker.ping/1 -> App.Worker.pong/1 -> App.Worker.ping/1",
+        ]
+    );
+    let modules = find_module_cycles(&graph, &refs);
+    assert_eq!(modules.len(), 1, "{modules:?}");
+    assert_eq!(
+        modules[0].message,
+        "2 modules depend on each other: App.A -> App.B -> App.A"
+    );
+    assert_eq!(
+        (modules[0].rule, modules[0].level, modules[0].line),
+        (Rule::ModuleCycle, Level::Warning, 20)
+    );
+    // The Rust file calls its own impl's methods: not a module cycle.
+    assert!(modules.iter().all(|f| f.language == Language::Elixir));
+}
