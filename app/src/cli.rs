@@ -33,6 +33,40 @@ pub enum Command {
     Serve(ServeArgs),
     /// Print the supervision tree: live from a running server, or its static shape.
     Tree(TreeArgs),
+    /// Parse a project, build its graphs and run the analyses; print a report.
+    Analyze(AnalyzeArgs),
+}
+
+/// `analyze` options.
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Project directory (Elixir `.ex`/`.exs` and Rust `.rs` files; `.gitignore` is honoured).
+    pub path: PathBuf,
+
+    /// Report format: text, json or sarif (SARIF 2.1.0, for GitHub code scanning).
+    #[arg(long, default_value = "text")]
+    pub format: String,
+
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+
+    /// Exit with status 1 when a finding at this level or above exists: never, note, warning,
+    /// error.
+    #[arg(long, default_value = "never")]
+    pub fail_on: String,
+
+    /// Also exit with status 1 when an analysis itself failed (the report is partial).
+    #[arg(long)]
+    pub fail_on_partial: bool,
+
+    /// Analyses to run, comma-separated (metrics, smells, dead_code, cycles); all by default.
+    #[arg(long, value_delimiter = ',')]
+    pub analyses: Vec<String>,
+
+    /// Never show a progress bar (it is shown only when stderr is a terminal).
+    #[arg(long)]
+    pub no_progress: bool,
 }
 
 /// `serve` options.

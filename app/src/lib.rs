@@ -2,7 +2,7 @@
 //!
 //! The top of ElixirScope: the top-level supervision tree that wires every layer's supervisor
 //! (layers start in order and stop in reverse), the HTTP API over the layers' typed handles, and
-//! the `elixir-scope` command (`serve`, `tree`).
+//! the `elixir-scope` command (`serve`, `tree`, `analyze`).
 //!
 //! ```no_run
 //! use elixir_scope::{ScopeOptions, Scope};
@@ -16,6 +16,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod analyze;
 pub mod api;
 pub mod cli;
 mod scope;

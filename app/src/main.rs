@@ -10,9 +10,14 @@ use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // `analyze` is a report tool: only problems are logged unless RUST_LOG asks for more.
+    let default_level = match cli.command {
+        Some(Command::Analyze(_)) => "warn",
+        _ => "info",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level)),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -31,6 +36,7 @@ fn main() -> ExitCode {
             Some(Command::Serve(ref args)) => serve(&cli, args.clone()).await,
             None => serve(&cli, ServeArgs::default()).await,
             Some(Command::Tree(ref args)) => tree(&cli, args).await,
+            Some(Command::Analyze(ref args)) => Ok(elixir_scope::analyze::run(args).await),
         }
     });
     match result {

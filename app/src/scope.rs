@@ -1,6 +1,7 @@
 //! The top-level tree: `elixir-scope` (one_for_one) over the layer supervisors and the API.
 
 use crate::api::{self, ApiState};
+use elixir_scope_analysis::{AnalysisClient, AnalysisConfig, AnalysisLayer};
 use elixir_scope_ast::{AstClient, AstConfig, AstLayer};
 use elixir_scope_foundation::{Foundation, FoundationError, FoundationHandles, FoundationOptions};
 use elixir_scope_runtime_core::{
@@ -105,6 +106,8 @@ pub struct Scope {
     pub foundation: FoundationHandles,
     /// AST layer client.
     pub ast: AstClient,
+    /// Analysis layer client.
+    pub analysis: AnalysisClient,
     local_addr: SocketAddr,
 }
 
@@ -115,8 +118,11 @@ impl Scope {
     ) -> Result<elixir_scope_runtime_core::TreeSnapshot, ScopeError> {
         let (spec, _) = Foundation::build(FoundationOptions::new(&options.data_dir))?;
         let api = ChildSpec::task("api", |mut s| async move { s.requested().await });
-        let (ast_spec, _) = AstLayer::child_spec(AstConfig::default());
-        Ok(layers_spec(spec, ast_spec).child(api).describe())
+        let (ast_spec, ast) = AstLayer::child_spec(AstConfig::default());
+        let (analysis_spec, _) = AnalysisLayer::child_spec(AnalysisConfig::default(), ast);
+        Ok(layers_spec(spec, ast_spec, analysis_spec)
+            .child(api)
+            .describe())
     }
 
     /// Starts the tree: layers left to right, then the API.
@@ -151,10 +157,13 @@ impl Scope {
         let (foundation_spec, foundation) = Foundation::build(foundation_options)?;
         let events = EventBus::default();
         let (ast_spec, ast) = AstLayer::child_spec(AstConfig::default());
-        let layers = layers_spec(foundation_spec, ast_spec);
+        let (analysis_spec, analysis) =
+            AnalysisLayer::child_spec(AnalysisConfig::default(), ast.clone());
+        let layers = layers_spec(foundation_spec, ast_spec, analysis_spec);
         let state = ApiState {
             foundation: foundation.clone(),
             ast: ast.clone(),
+            analysis: analysis.clone(),
             root: layers.handle(),
             security,
         };
@@ -169,6 +178,7 @@ impl Scope {
             events,
             foundation,
             ast,
+            analysis,
             local_addr,
         })
     }
@@ -186,12 +196,13 @@ impl Scope {
 
 /// The root with every layer, bottom to top; the API is added last so it starts after the
 /// layers it serves and stops before them.
-fn layers_spec(foundation: SupervisorSpec, ast: ChildSpec) -> SupervisorSpec {
+fn layers_spec(foundation: SupervisorSpec, ast: ChildSpec, analysis: ChildSpec) -> SupervisorSpec {
     SupervisorSpec::new(ROOT_NAME)
         .strategy(Strategy::OneForOne)
         .intensity(3, Duration::from_secs(30))
         .child(foundation.into_child_spec())
         .child(ast)
+        .child(analysis)
 }
 
 fn api_child(

@@ -116,7 +116,7 @@ async fn events_config_tree_and_metrics_round_trip() {
         .iter()
         .map(|c| c["id"].as_str().unwrap())
         .collect();
-    assert_eq!(layers, ["foundation", "ast", "api"]);
+    assert_eq!(layers, ["foundation", "ast", "analysis", "api"]);
 
     let prometheus = http.get(format!("{base}/metrics")).send().await.unwrap();
     assert_eq!(prometheus.status(), 200);
@@ -322,5 +322,67 @@ async fn a_project_is_parsed_and_queried_over_http() {
         .await
         .unwrap();
     assert_eq!(bad_path.status(), 422);
+    scope.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_analysis_job_runs_over_http_and_reports_in_sarif() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(
+        project.path().join("deep.ex"),
+        "defmodule Deep do\n  def f(a, b, c, d, e, f, g, h, i) do\n    if a do\n      if b do\n        if c do\n          d\n        end\n      end\n    end\n  end\nend\n",
+    )
+    .unwrap();
+    let (scope, base) = start(dir.path(), None).await;
+    let http = reqwest::Client::new();
+    let parsed = http
+        .post(format!("{base}/api/projects"))
+        .json(&json!({"name": "deep", "path": project.path()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(parsed.status(), 200);
+    let unknown = http
+        .post(format!("{base}/api/analyses"))
+        .json(&json!({"project": "nope"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    let submitted = http
+        .post(format!("{base}/api/analyses"))
+        .json(&json!({"project": "deep"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(submitted.status(), 202, "{:?}", submitted.text().await);
+    let submitted: Value = submitted.json().await.unwrap();
+    let job = submitted["job"].as_u64().expect("job id");
+    let report = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        loop {
+            let response = http
+                .get(format!("{base}/api/analyses/{job}/report?format=sarif"))
+                .send()
+                .await
+                .unwrap();
+            if response.status() == 200 {
+                return response.json::<Value>().await.unwrap();
+            }
+            assert_eq!(response.status(), 202);
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("job completes");
+    assert_eq!(report["version"], "2.1.0");
+    let rules: Vec<&str> = report["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["ruleId"].as_str().unwrap())
+        .collect();
+    assert!(rules.iter().any(|r| r.contains("arity")), "{rules:?}");
+    assert!(rules.iter().any(|r| r.contains("nesting")), "{rules:?}");
     scope.shutdown().await;
 }

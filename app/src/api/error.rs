@@ -3,6 +3,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use elixir_scope_analysis::AnalyzeError;
 use elixir_scope_ast::AstError;
 use elixir_scope_foundation::config::ConfigError;
 use elixir_scope_foundation::event_store::StoreError;
@@ -118,6 +119,29 @@ impl From<AstError> for ApiError {
             }
             #[allow(unreachable_patterns)]
             _ => (StatusCode::INTERNAL_SERVER_ERROR, "ast_error"),
+        };
+        ApiError {
+            status,
+            kind,
+            message: error.to_string(),
+        }
+    }
+}
+
+impl From<AnalyzeError> for ApiError {
+    fn from(error: AnalyzeError) -> Self {
+        let (status, kind) = match &error {
+            AnalyzeError::UnknownJob(_) => (StatusCode::NOT_FOUND, "unknown_job"),
+            AnalyzeError::InvalidOption(_) => (StatusCode::BAD_REQUEST, "invalid_option"),
+            AnalyzeError::Cancelled(_) => (StatusCode::GONE, "cancelled"),
+            AnalyzeError::JobFailed { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "job_failed"),
+            AnalyzeError::Unavailable(_) | AnalyzeError::Start(_) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+            }
+            AnalyzeError::Ast(inner) => {
+                return ApiError::from(AstError::Unavailable(inner.to_string()))
+            }
+            _ => (StatusCode::INTERNAL_SERVER_ERROR, "analysis_error"),
         };
         ApiError {
             status,

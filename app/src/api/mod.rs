@@ -11,8 +11,12 @@
 //! - `POST /api/projects` (body `{"name": "...", "path": "/dir"}`: parse or re-parse
 //!   incrementally), `GET /api/projects`, `GET /api/projects/{p}/stats`, `.../files`,
 //!   `.../modules?name=`, `.../functions?name=&module=&arity=`
+//! - `POST /api/analyses` (body `{"project": "...", "analyses": ["metrics", ...]}`; the project
+//!   must have been parsed), `GET /api/analyses`, `GET|DELETE /api/analyses/{id}`,
+//!   `GET /api/analyses/{id}/report?format=json|sarif|text`
 //! - `GET /api/metrics` (JSON), `GET /metrics` (Prometheus text)
 
+mod analyses;
 mod auth;
 mod config;
 mod error;
@@ -26,6 +30,7 @@ use crate::scope::ApiSecurity;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
+use elixir_scope_analysis::AnalysisClient;
 use elixir_scope_ast::AstClient;
 use elixir_scope_foundation::FoundationHandles;
 use elixir_scope_runtime_core::SupervisorRef;
@@ -37,6 +42,8 @@ pub struct ApiState {
     pub foundation: FoundationHandles,
     /// AST layer client.
     pub ast: AstClient,
+    /// Analysis layer client.
+    pub analysis: AnalysisClient,
     /// The root supervisor (for the tree snapshot).
     pub root: SupervisorRef,
     /// Access rule.
@@ -68,6 +75,12 @@ pub fn router(state: ApiState, max_body_bytes: usize) -> Router {
             "/api/projects/{project}/functions",
             get(projects::functions),
         )
+        .route("/api/analyses", post(analyses::submit).get(analyses::list))
+        .route(
+            "/api/analyses/{id}",
+            get(analyses::status).delete(analyses::cancel),
+        )
+        .route("/api/analyses/{id}/report", get(analyses::report))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_token,
