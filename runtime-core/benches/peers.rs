@@ -187,49 +187,49 @@ fn plan(quick: bool) -> Vec<(Scenario, usize)> {
     let s = |full: usize, smoke: usize| if quick { smoke } else { full };
     let messages = s(1_000_000, 100_000);
     vec![
-        (Scenario::Spawn(10_000), s(7, 2)),
-        (Scenario::Spawn(100_000), s(3, 1)),
+        (Scenario::Spawn(10_000), s(15, 2)),
+        (Scenario::Spawn(100_000), s(5, 1)),
         // Many short rounds: the median then shrugs off load from other processes.
-        (Scenario::Call(s(2_000, 1_000)), s(41, 7)),
+        (Scenario::Call(s(2_000, 1_000)), s(101, 7)),
         (
             Scenario::FanIn {
                 producers: 1,
                 total: messages,
             },
-            s(3, 1),
+            s(7, 1),
         ),
         (
             Scenario::FanIn {
                 producers: 16,
                 total: messages,
             },
-            s(3, 1),
+            s(7, 1),
         ),
         (
             Scenario::FanIn {
                 producers: 100,
                 total: messages,
             },
-            s(3, 1),
+            s(7, 1),
         ),
         (
             Scenario::RoundRobin {
                 services: 100,
                 total: messages,
             },
-            s(5, 2),
+            s(9, 2),
         ),
-        (Scenario::RestartLatency(s(200, 50)), s(5, 2)),
-        (Scenario::Storm(50), s(5, 2)),
+        (Scenario::RestartLatency(s(300, 50)), s(9, 2)),
+        (Scenario::Storm(50), s(15, 2)),
         (
             Scenario::Shutdown {
                 mids: 10,
                 leaves: 110,
             },
-            s(5, 2),
+            s(9, 2),
         ),
-        (Scenario::Churn(s(100_000, 10_000)), 1),
-        (Scenario::Tasks(s(100_000, 10_000)), s(5, 2)),
+        (Scenario::Churn(s(100_000, 10_000)), s(3, 1)),
+        (Scenario::Tasks(s(100_000, 10_000)), s(9, 2)),
     ]
 }
 
@@ -326,6 +326,12 @@ fn main() {
                     agg.per_op.extend(&outcome.per_op);
                     agg.notes.extend(outcome.note);
                     agg.headline_per_op |= outcome.headline_per_op;
+                }
+            }
+            if let Scenario::Shutdown { .. } = scenario {
+                for agg in per_imp.values_mut() {
+                    let beyond = report::beyond_timeout(agg.median(), SHUTDOWN_TIMEOUT);
+                    agg.notes.push(format!("median {beyond}"));
                 }
             }
             eprintln!(

@@ -1,10 +1,12 @@
 //! Dynamic supervisors (Elixir's `DynamicSupervisor`, OTP's `simple_one_for_one`): children
 //! are started at run time, restarted one_for_one, and stopped concurrently on shutdown.
 
+use crate::child_path::keyed_child_path;
 use crate::child_spec::{stop_child, ChildKind, ChildSpec, StartArgs, StartFn, StartedChild};
 use crate::error::{CallError, InitError, SpecError, StartError, SupervisorError};
 use crate::events::{EventBus, SupervisionEvent};
 use crate::exit_reason::ExitReason;
+use crate::id_map::IdMap;
 use crate::mailbox::Mailbox;
 use crate::process::{ChildExit, ExitLink, Pid};
 use crate::restart_intensity::{Intensity, RestartWindow};
@@ -14,7 +16,6 @@ use crate::service_runner::start_service;
 use crate::snapshot::{ChildStatus, Introspect, NodeKind, SnapshotSource, Subtree, TreeSnapshot};
 use crate::supervisor::{ChildCounts, ChildEntry, ChildInfo};
 use futures::future::BoxFuture;
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -106,8 +107,8 @@ impl DynamicSupervisorSpec {
             window: RestartWindow::new(self.intensity),
             events,
             link: None,
-            children: HashMap::new(),
-            by_pid: HashMap::new(),
+            children: IdMap::default(),
+            by_pid: IdMap::default(),
             next_key: 0,
         };
         start_service(server, self.mailbox, link, path).await
@@ -290,8 +291,8 @@ pub(crate) struct DynamicServer {
     window: RestartWindow,
     events: EventBus,
     link: Option<ExitLink>,
-    children: HashMap<u64, DynChild>,
-    by_pid: HashMap<Pid, u64>,
+    children: IdMap<u64, DynChild>,
+    by_pid: IdMap<Pid, u64>,
     next_key: u64,
 }
 
@@ -300,7 +301,7 @@ impl DynamicServer {
         StartArgs {
             link: self.link.clone().expect("link set in init"),
             events: self.events.clone(),
-            path: format!("{}/{}#{key}", self.path, spec.id).into(),
+            path: keyed_child_path(&self.path, &spec.id, key),
         }
     }
 

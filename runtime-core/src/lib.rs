@@ -88,11 +88,14 @@
 
 #![warn(missing_docs)]
 
+mod child_path;
 mod child_spec;
 mod dynamic_supervisor;
 mod error;
 mod events;
 mod exit_reason;
+mod id_map;
+mod lazy_timeout;
 mod mailbox;
 mod process;
 mod registry;

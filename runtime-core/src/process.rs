@@ -6,17 +6,19 @@
 //! reported the same way everywhere.
 
 use crate::exit_reason::{panic_message, ExitReason};
+use crate::lazy_timeout::lazy_timeout;
+use futures::task::AtomicWaker;
 use futures::FutureExt;
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::future::poll_fn;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
-use tokio::sync::{oneshot, Notify};
+use tokio::sync::Notify;
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 use tracing::Instrument;
@@ -76,65 +78,69 @@ pub(crate) struct ProcessCell {
     exit: OnceLock<ExitReason>,
     exited: Notify,
     monitors: Mutex<Vec<MonitorSink>>,
-    shutdown: Mutex<Option<oneshot::Sender<ExitReason>>>,
+    // The graceful-shutdown request lives in the cell rather than in a oneshot channel: one
+    // allocation less per incarnation, and the service loop's check before each message is a
+    // single atomic load.
+    shutdown: Mutex<ShutdownRequest>,
+    shutdown_requested: AtomicBool,
+    shutdown_waker: AtomicWaker,
+}
+
+enum ShutdownRequest {
+    NotAsked,
+    Asked(ExitReason),
+    Taken,
 }
 
 /// The receiving side of a graceful-shutdown request, held by the process itself.
 ///
-/// Resolves with the reason the process was asked to stop for. If the requester vanished
-/// without asking, it never resolves.
+/// Resolves with the reason the process was asked to stop for. If nobody asks, it never
+/// resolves.
 pub struct ShutdownSignal {
-    rx: Option<oneshot::Receiver<ExitReason>>,
+    cell: Arc<ProcessCell>,
 }
 
 impl ShutdownSignal {
     /// Waits until a graceful shutdown is requested and returns its reason.
     pub async fn requested(&mut self) -> ExitReason {
-        match self.rx.as_mut() {
-            Some(rx) => match rx.await {
-                Ok(reason) => {
-                    self.rx = None;
-                    reason
-                }
-                Err(_) => std::future::pending().await,
-            },
-            None => std::future::pending().await,
+        poll_fn(|cx| self.poll_requested(cx)).await
+    }
+
+    /// The reason, if a shutdown was requested; never registers a waker. The service loop
+    /// checks this before every message.
+    pub(crate) fn try_requested(&mut self) -> Option<ExitReason> {
+        if !self.cell.shutdown_requested.load(Ordering::Acquire) {
+            return None;
+        }
+        let mut request = self.cell.shutdown.lock();
+        match std::mem::replace(&mut *request, ShutdownRequest::Taken) {
+            ShutdownRequest::Asked(reason) => {
+                self.cell.shutdown_requested.store(false, Ordering::Release);
+                Some(reason)
+            }
+            other => {
+                *request = other;
+                None
+            }
         }
     }
-}
 
-impl ShutdownSignal {
-    /// The reason, if a shutdown was requested; never registers a waker. The service loop
-    /// checks this before every message instead of polling the channel each time.
-    pub(crate) fn try_requested(&mut self) -> Option<ExitReason> {
-        let reason = self.rx.as_mut()?.try_recv().ok()?;
-        self.rx = None;
-        Some(reason)
-    }
-
-    /// Polls for a request, registering the task's waker. A vanished requester never
-    /// resolves, as in [`ShutdownSignal::requested`].
+    /// Polls for a request, registering the task's waker.
     pub(crate) fn poll_requested(&mut self, cx: &mut Context<'_>) -> Poll<ExitReason> {
-        let Some(rx) = self.rx.as_mut() else {
-            return Poll::Pending;
-        };
-        match Pin::new(rx).poll(cx) {
-            Poll::Ready(Ok(reason)) => {
-                self.rx = None;
-                Poll::Ready(reason)
-            }
-            Poll::Ready(Err(_)) => {
-                self.rx = None;
-                Poll::Pending
-            }
-            Poll::Pending => Poll::Pending,
+        if let Some(reason) = self.try_requested() {
+            return Poll::Ready(reason);
+        }
+        self.cell.shutdown_waker.register(cx.waker());
+        // A request made between the check above and the registration woke nobody.
+        match self.try_requested() {
+            Some(reason) => Poll::Ready(reason),
+            None => Poll::Pending,
         }
     }
 }
 
 impl ProcessCell {
     pub(crate) fn new(name: Arc<str>) -> (Arc<ProcessCell>, ShutdownSignal) {
-        let (tx, rx) = oneshot::channel();
         let cell = Arc::new(ProcessCell {
             pid: Pid::fresh(),
             name,
@@ -142,9 +148,12 @@ impl ProcessCell {
             exit: OnceLock::new(),
             exited: Notify::new(),
             monitors: Mutex::new(Vec::new()),
-            shutdown: Mutex::new(Some(tx)),
+            shutdown: Mutex::new(ShutdownRequest::NotAsked),
+            shutdown_requested: AtomicBool::new(false),
+            shutdown_waker: AtomicWaker::new(),
         });
-        (cell, ShutdownSignal { rx: Some(rx) })
+        let signal = ShutdownSignal { cell: cell.clone() };
+        (cell, signal)
     }
 
     pub(crate) fn pid(&self) -> Pid {
@@ -163,12 +172,18 @@ impl ProcessCell {
         self.exit.get()
     }
 
-    /// Asks the process to stop gracefully. Returns false if it was already asked.
+    /// Asks the process to stop gracefully. Returns false if it was already asked or has
+    /// already exited.
     pub(crate) fn request_shutdown(&self, reason: ExitReason) -> bool {
-        match self.shutdown.lock().take() {
-            Some(tx) => tx.send(reason).is_ok(),
-            None => false,
+        let mut request = self.shutdown.lock();
+        if !matches!(*request, ShutdownRequest::NotAsked) || self.exit.get().is_some() {
+            return false;
         }
+        *request = ShutdownRequest::Asked(reason);
+        drop(request);
+        self.shutdown_requested.store(true, Ordering::Release);
+        self.shutdown_waker.wake();
+        true
     }
 
     /// Waits for the process to exit and returns its reason.
@@ -304,9 +319,9 @@ impl ProcessHandle {
         self.cell.request_shutdown(reason);
         match timeout {
             None => self.cell.wait_exit().await,
-            Some(limit) => match tokio::time::timeout(limit, self.cell.wait_exit()).await {
-                Ok(reason) => reason,
-                Err(_) => {
+            Some(limit) => match lazy_timeout(limit, std::pin::pin!(self.cell.wait_exit())).await {
+                Some(reason) => reason,
+                None => {
                     tracing::warn!(pid = %self.cell.pid(), name = %self.cell.name(), ?limit, "shutdown timed out; killing");
                     self.kill().await
                 }
@@ -325,7 +340,7 @@ impl ProcessHandle {
 mod tests {
     use super::*;
     use std::time::Duration;
-    use tokio::sync::mpsc;
+    use tokio::sync::{mpsc, oneshot};
 
     #[tokio::test]
     async fn normal_panic_and_kill_exits_are_published() {

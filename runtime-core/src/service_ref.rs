@@ -1,17 +1,14 @@
 //! Typed handles to services, valid across restarts.
 
 use crate::error::{CallError, StartError};
-use crate::mailbox::{Envelope, Mailbox, ReplyFailure, ReplyResult, ReplyTo};
+use crate::lazy_timeout::lazy_timeout;
+use crate::mailbox::{Envelope, Mailbox, ReplyFailure, ReplyTo};
 use crate::process::{DownNotice, MonitorSink, Pid};
 use crate::service::Service;
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 use tokio::sync::oneshot;
-use tokio::time::Sleep;
 
 /// The default `call` timeout, as OTP's `gen_server:call/2`.
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
@@ -74,13 +71,7 @@ impl<S: Service> ServiceRef<S> {
         {
             return Err(self.not_running());
         }
-        match (ReplyWait {
-            rx,
-            timeout,
-            timer: TimerState::NotArmed,
-        })
-        .await
-        {
+        match lazy_timeout(timeout, rx).await {
             Some(Ok(Ok(reply))) => Ok(reply),
             Some(Ok(Err(ReplyFailure::NotRunning))) => Err(self.not_running()),
             Some(Ok(Err(ReplyFailure::Crashed))) | Some(Err(_)) => Err(CallError::Crashed {
@@ -184,54 +175,6 @@ impl<S: Service> ServiceRef<S> {
         cell.request_shutdown(reason);
         let reason = cell.wait_exit().await;
         Some(reason)
-    }
-}
-
-/// The caller's wait for a reply, with the call's timeout.
-///
-/// The timeout timer is armed only when the reply has not arrived after one scheduler pass:
-/// most calls are answered within that pass, and registering and clearing a timer entry was
-/// the largest cost of a call round trip after the channel operations themselves (see the
-/// peer benchmark). Arming late moves the deadline by one scheduler pass, far below the
-/// timer's 1 ms resolution.
-struct ReplyWait<R> {
-    rx: oneshot::Receiver<ReplyResult<R>>,
-    timeout: Duration,
-    timer: TimerState,
-}
-
-enum TimerState {
-    NotArmed,
-    /// The task has re-queued itself once; the next poll without a reply arms the timer.
-    Yielded,
-    Armed(Pin<Box<Sleep>>),
-}
-
-impl<R> Future for ReplyWait<R> {
-    /// `None` when the timeout elapsed; the channel's error when the reply slot was dropped.
-    type Output = Option<Result<ReplyResult<R>, oneshot::error::RecvError>>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        if let TimerState::NotArmed = this.timer {
-            // The request was queued just now and the reply is rarely there yet: skip the
-            // channel (and its waker registration) and come back after one scheduler pass.
-            this.timer = TimerState::Yielded;
-            cx.waker().wake_by_ref();
-            return Poll::Pending;
-        }
-        if let Poll::Ready(reply) = Pin::new(&mut this.rx).poll(cx) {
-            return Poll::Ready(Some(reply));
-        }
-        if !matches!(this.timer, TimerState::Armed(_)) {
-            this.timer = TimerState::Armed(Box::pin(tokio::time::sleep(this.timeout)));
-        }
-        if let TimerState::Armed(sleep) = &mut this.timer {
-            if sleep.as_mut().poll(cx).is_ready() {
-                return Poll::Ready(None);
-            }
-        }
-        Poll::Pending
     }
 }
 

@@ -15,12 +15,27 @@ use tokio::sync::oneshot;
 
 type InitAck = oneshot::Sender<Result<(), String>>;
 
+/// Makes an unsupervised service's mailbox refuse messages (and fail the calls still queued)
+/// once its incarnation is gone, however it ended: returned, panicked or aborted. It is an
+/// argument of the service's future, so it is dropped with it even if the task is aborted
+/// before its first poll; no monitor closure has to be allocated for it.
+struct DeactivateOnExit<S: Service>(Option<Arc<Mailbox<S>>>);
+
+impl<S: Service> Drop for DeactivateOnExit<S> {
+    fn drop(&mut self) {
+        if let Some(mailbox) = self.0.take() {
+            mailbox.deactivate();
+        }
+    }
+}
+
 async fn run_service<S: Service>(
     mut state: S,
     mailbox: Arc<Mailbox<S>>,
     cell: Arc<ProcessCell>,
     mut shutdown: ShutdownSignal,
     init_ack: Option<InitAck>,
+    _deactivate: DeactivateOnExit<S>,
 ) -> ExitReason {
     let mut ctx = Context {
         myself: ServiceRef::from_mailbox(mailbox.clone()),
@@ -96,16 +111,10 @@ fn spawn_incarnation<S: Service>(
 ) -> ProcessHandle {
     let (cell, shutdown) = ProcessCell::new(path);
     mailbox.activate(cell.clone());
-    if link.is_none() {
-        // Nobody supervises it: once it exits, callers must learn at once that it is gone.
-        let weak = Arc::downgrade(&mailbox);
-        cell.add_monitor(Box::new(move |_| {
-            if let Some(mailbox) = weak.upgrade() {
-                mailbox.deactivate();
-            }
-        }));
-    }
-    let body = run_service(state, mailbox, cell.clone(), shutdown, init_ack);
+    // Nobody supervises an unlinked service: once it exits, callers must learn at once that
+    // it is gone.
+    let deactivate = DeactivateOnExit(link.is_none().then(|| mailbox.clone()));
+    let body = run_service(state, mailbox, cell.clone(), shutdown, init_ack, deactivate);
     let abort = spawn_process(cell.clone(), link, "service", body);
     ProcessHandle { cell, abort }
 }

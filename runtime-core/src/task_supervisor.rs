@@ -8,13 +8,13 @@ use crate::child_spec::{ChildKind, ChildSpec, Restart, StartArgs, StartFn, Start
 use crate::error::StartError;
 use crate::events::{EventBus, SupervisionEvent};
 use crate::exit_reason::{panic_message, ExitReason};
+use crate::id_map::IdMap;
 use crate::process::{spawn_process, ProcessCell, ProcessHandle};
 use crate::restart_intensity::{Intensity, RestartWindow};
 use crate::snapshot::{Introspect, NodeKind, SnapshotSource, Subtree};
 use futures::future::BoxFuture;
 use futures::{Stream, StreamExt};
 use parking_lot::Mutex;
-use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -44,7 +44,7 @@ struct Inner {
     name: Arc<str>,
     running: AtomicBool,
     next_key: AtomicU64,
-    tasks: Mutex<HashMap<u64, AbortHandle>>,
+    tasks: Mutex<IdMap<u64, AbortHandle>>,
     drained: Notify,
     window: Mutex<RestartWindow>,
     current: Mutex<Option<Arc<ProcessCell>>>,
@@ -130,7 +130,7 @@ impl TaskSupervisor {
                 name,
                 running: AtomicBool::new(false),
                 next_key: AtomicU64::new(0),
-                tasks: Mutex::new(HashMap::new()),
+                tasks: Mutex::new(IdMap::default()),
                 drained: Notify::new(),
                 window: Mutex::new(RestartWindow::new(intensity)),
                 current: Mutex::new(None),

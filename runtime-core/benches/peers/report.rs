@@ -25,7 +25,7 @@ pub struct Agg {
 }
 
 impl Agg {
-    fn median(&self) -> f64 {
+    pub fn median(&self) -> f64 {
         if self.headline_per_op {
             self.per_op.median()
         } else {
@@ -56,6 +56,16 @@ pub fn heap_per_item(before: isize, after: isize, n: usize) -> String {
     format!(
         "{} B heap per service",
         (after - before) / n.max(1) as isize
+    )
+}
+
+/// How long an ordered shutdown took beyond the one stubborn child's timeout: the cost of
+/// stopping everything else in order and of the kill.
+pub fn beyond_timeout(ns: f64, timeout: std::time::Duration) -> String {
+    format!(
+        "{:.2} ms beyond the {} ms timeout",
+        (ns - timeout.as_nanos() as f64) / 1e6,
+        timeout.as_millis()
     )
 }
 
@@ -111,7 +121,13 @@ pub fn render(rows: &[Row]) -> String {
         for (imp, agg) in &row.per_imp {
             let spread = agg.spread();
             let mut notes = agg.notes.clone();
+            notes.sort();
             notes.dedup();
+            if notes.len() > 3 {
+                let more = notes.len() - 3;
+                notes.truncate(3);
+                notes.push(format!("… {more} more"));
+            }
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} | {} | {} | {} |",

@@ -7,6 +7,7 @@
 
 use super::handle::{ChildCounts, ChildInfo};
 use super::spec::{validate_child, AutoShutdown, Strategy, SupervisorSpec};
+use crate::child_path::child_path;
 use crate::child_spec::{stop_child, ChildKind, ChildSpec, Restart, StartArgs, StartedChild};
 use crate::error::{InitError, StartError, SupervisorError};
 use crate::events::{EventBus, SupervisionEvent};
@@ -118,7 +119,7 @@ impl SupervisorServer {
         let args = StartArgs {
             link: self.link(),
             events: self.events.clone(),
-            path: format!("{}/{}", self.path, child.spec.id).into(),
+            path: child_path(&self.path, &child.spec.id),
         };
         let started = (child.spec.start)(args).await?;
         let pid = started.process.pid();
