@@ -419,13 +419,17 @@ impl ConfigClient {
     /// A stream of changes; dropping the receiver unsubscribes.
     pub fn subscribe(&self) -> mpsc::UnboundedReceiver<ConfigChange> {
         let (tx, rx) = mpsc::unbounded_channel();
-        self.shared.subscribers.lock().push(tx);
+        let mut subs = self.shared.subscribers.lock();
+        subs.retain(|s| !s.is_closed());
+        subs.push(tx);
         rx
     }
 
-    /// Live subscriptions (receivers dropped are removed at the next change).
+    /// Live subscriptions; subscribers whose receiver was dropped are removed.
     pub fn subscriber_count(&self) -> usize {
-        self.shared.subscribers.lock().len()
+        let mut subs = self.shared.subscribers.lock();
+        subs.retain(|s| !s.is_closed());
+        subs.len()
     }
 
     /// Makes the server panic (fault-injection builds only).

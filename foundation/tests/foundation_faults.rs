@@ -305,16 +305,21 @@ async fn config_server_outage_serves_cache_queues_updates_and_keeps_them_after_r
 async fn dropped_subscribers_are_removed() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (h, _bus) = start(dir.path()).await;
-    let keep = h.config.subscribe();
+    let mut keep = h.config.subscribe();
     let gone = h.config.subscribe();
     assert_eq!(h.config.subscriber_count(), 2);
     drop(gone);
+    assert_eq!(h.config.subscriber_count(), 1);
     h.config
         .update("debug.enabled", json!(true))
         .await
         .expect("update");
-    assert_eq!(h.config.subscriber_count(), 1);
+    assert_eq!(
+        keep.try_recv().expect("change delivered").path,
+        "debug.enabled"
+    );
     drop(keep);
+    assert_eq!(h.config.subscriber_count(), 0);
     h.supervisor.shutdown().await;
 }
 
