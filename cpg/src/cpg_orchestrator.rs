@@ -171,10 +171,10 @@ impl CpgOrchestrator {
                     let (model, cpg) = *built;
                     rebuilt += 1;
                     models.push((path, model.content_hash.clone(), model));
-                    files.push(cpg);
+                    files.push(Arc::new(cpg));
                 }
                 Ok(FileOutcome::Unchanged) => {
-                    let cpg = stored.as_ref().and_then(|p| p.file(&path)).cloned();
+                    let cpg = stored.as_ref().and_then(|p| p.shared_file(&path));
                     match (previous.remove(&path), cpg) {
                         (Some((hash, model)), Some(cpg)) => {
                             reused += 1;

@@ -2,6 +2,7 @@
 //! project call graph, plus the files whose build failed.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use elixir_scope_ast::ParsedFile;
 use serde::{Deserialize, Serialize};
@@ -20,7 +21,8 @@ pub struct BuildFailure {
 /// Everything the CPG layer knows about one project.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ProjectCpg {
-    pub files: Vec<FileCpg>,
+    /// Shared so a rebuild reuses unchanged files' graphs without copying them.
+    pub files: Vec<Arc<FileCpg>>,
     pub call_graph: CallGraph,
     pub failures: Vec<BuildFailure>,
     #[serde(skip)]
@@ -32,7 +34,7 @@ impl ProjectCpg {
     /// failed, so calls into them still resolve).
     pub fn link<'a>(
         models: impl IntoIterator<Item = &'a elixir_scope_ast::FileModel>,
-        files: Vec<FileCpg>,
+        files: Vec<Arc<FileCpg>>,
         failures: Vec<BuildFailure>,
     ) -> ProjectCpg {
         let mut p = ProjectCpg {
@@ -55,6 +57,8 @@ impl ProjectCpg {
             .collect();
         self.call_graph.index();
         for f in &mut self.files {
+            // Only freshly deserialised files need indexing; they are not shared yet.
+            let Some(f) = Arc::get_mut(f) else { continue };
             for m in &mut f.methods {
                 m.graph.index();
             }
@@ -63,7 +67,18 @@ impl ProjectCpg {
 
     /// The built file with this path.
     pub fn file(&self, path: &str) -> Option<&FileCpg> {
-        self.file_index.get(path).and_then(|&i| self.files.get(i))
+        self.file_index
+            .get(path)
+            .and_then(|&i| self.files.get(i))
+            .map(|f| &**f)
+    }
+
+    /// The built file with this path, shared.
+    pub fn shared_file(&self, path: &str) -> Option<Arc<FileCpg>> {
+        self.file_index
+            .get(path)
+            .and_then(|&i| self.files.get(i))
+            .cloned()
     }
 
     /// The graph of a method of the call graph (None for functions without a body or in a
@@ -86,6 +101,9 @@ impl ProjectCpg {
 /// Builds a project graph from parsed files on the current thread (the orchestrator does
 /// the same with one task per file).
 pub fn build_project(parsed: &[ParsedFile], options: &BuildOptions) -> ProjectCpg {
-    let files = parsed.iter().map(|p| build_file(p, options)).collect();
+    let files = parsed
+        .iter()
+        .map(|p| Arc::new(build_file(p, options)))
+        .collect();
     ProjectCpg::link(parsed.iter().map(|p| &p.model), files, Vec::new())
 }
