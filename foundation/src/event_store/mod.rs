@@ -8,7 +8,7 @@ mod sqlite;
 
 pub use chain::{build_chain, ChainLink};
 pub use postgres::{PostgresBackend, PostgresOptions};
-pub use query::{Cursor, EventPage, EventQuery, Order};
+pub use query::{Cursor, EventPage, EventQuery, Order, DEFAULT_LIMIT};
 pub use sqlite::{SqliteBackend, SqliteOptions, DB_FILE_NAME, INSERT_SQL, SCHEMA_SQL};
 
 use crate::event::{Event, EventError, EventId, NewEvent, Timestamp};
