@@ -536,3 +536,26 @@ async fn store_and_query_feed_the_default_metrics() {
     );
     h.supervisor.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn corrupt_persisted_config_is_a_clear_start_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("config-overrides.json"),
+        b"{\"capture.batch_size\": ",
+    )
+    .expect("write");
+    let started = tokio::time::timeout(WAIT, Foundation::start(options(dir.path())))
+        .await
+        .expect("no hang");
+    match started {
+        Err(FoundationError::Start(e)) => {
+            let msg = e.to_string();
+            assert!(
+                msg.contains("config_server") && msg.contains("config-overrides.json"),
+                "{msg}"
+            );
+        }
+        other => panic!("expected a start error, got {other:?}"),
+    }
+}
