@@ -229,23 +229,28 @@ fn method_key(written: &str) -> Option<(&str, u32)> {
 
 /// Methods called from module bodies (outside any function).
 fn module_level_targets(graph: &CallGraph, models: &[&FileModel]) -> Vec<MethodId> {
+    let mut by_name: HashMap<&str, Vec<&elixir_scope_cpg::MethodInfo>> = HashMap::new();
+    for m in &graph.methods {
+        by_name.entry(m.name.as_str()).or_default().push(m);
+    }
     let mut out = Vec::new();
     for file in models {
         for call in &file.module_level_calls {
-            if call.capture && call.kind == CallKind::Dynamic {
+            if call.kind == CallKind::Dynamic {
                 continue;
             }
             let own = call.module.and_then(|id| file.module(id)).map(|m| &*m.name);
             let qualifier: Vec<&str> = call.qualifier.iter().map(|q| &**q).collect();
             let target_suffix = qualifier.join(".");
-            for m in &graph.methods {
-                if m.name != *call.name || call.arity < m.min_arity || call.arity > m.arity {
+            let dotted_suffix = format!(".{target_suffix}");
+            for m in by_name.get(&*call.name).into_iter().flatten() {
+                if call.arity < m.min_arity || call.arity > m.arity {
                     continue;
                 }
                 let matches = if qualifier.is_empty() {
                     own == Some(m.module.as_str())
                 } else {
-                    m.module == target_suffix || m.module.ends_with(&format!(".{target_suffix}"))
+                    m.module == target_suffix || m.module.ends_with(&dotted_suffix)
                 };
                 if matches {
                     out.push(m.id);

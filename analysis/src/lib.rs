@@ -21,6 +21,43 @@
 //! assert_eq!(price.cyclomatic, 3); // 1 + if + and (Credo's rules)
 //! assert_eq!(price.cognitive, 3); // if + else + one `and` sequence (SonarSource's rules)
 //! ```
+//!
+//! ## `elixir-scope analyze PATH`
+//!
+//! [`analyze_path`] runs the whole pipeline on the supervised services (the AST layer parses,
+//! the [`AnalysisJobManager`] runs each analysis as its own task) and returns a [`Report`];
+//! [`render`] turns it into text, JSON or SARIF 2.1.0 and [`evaluate_fail_on`] decides a CI
+//! exit code:
+//!
+//! ```
+//! use elixir_scope_analysis::{analyze_path, evaluate_fail_on, render, AnalyzeOptions, FailOn, Format};
+//! use std::path::Path;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let rt = tokio::runtime::Runtime::new()?;
+//! # rt.block_on(async {
+//! let report = analyze_path(Path::new("tests/fixtures"), AnalyzeOptions::default(), |progress| {
+//!     let _ = progress; // drive a progress bar here
+//! })
+//! .await?;
+//! let text = render(&report, Format::Text)?;
+//! assert!(text.contains("nesting-depth"));
+//! let verdict = evaluate_fail_on(&report, FailOn::Warning);
+//! assert!(verdict.failed && verdict.matching == 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # })
+//! # }
+//! ```
+//!
+//! ## Services
+//!
+//! [`AnalysisLayer::child_spec`] gives the layer's one_for_one supervisor (`analysis`: the
+//! `analysis_tasks` task supervisor and the `analysis_job_manager` service) and an
+//! [`AnalysisClient`] to submit, wait for, list and cancel jobs. A panicking analysis becomes
+//! an [`AnalysisFailure`] in its job's report; the other analyses still report.
+//!
+//! Counting rules of every metric are documented on the metric's field types ([`LineCounts`],
+//! [`Abc`], [`Halstead`], [`Maintainability`]) and in the source modules under `metrics/`.
 
 mod analysis_config;
 mod analysis_kind;

@@ -39,16 +39,21 @@ pub(crate) fn children<'t>(node: &Node<'t>) -> Vec<Node<'t>> {
 /// Calls `visit` on every node of the subtree rooted at `root` (root included), in pre-order.
 /// `visit` returns false to skip a node's descendants.
 pub(crate) fn preorder<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>) -> bool) {
-    let mut stack = vec![root];
-    while let Some(node) = stack.pop() {
-        if !visit(node) {
+    // One cursor for the whole walk: creating a cursor per node allocates, moving one does
+    // not, and the cursor cannot leave the subtree it was created on.
+    let mut cursor = root.walk();
+    loop {
+        if visit(cursor.node()) && cursor.goto_first_child() {
             continue;
         }
-        let first = stack.len();
-        let mut cursor = node.walk();
-        stack.extend(node.children(&mut cursor));
-        // Reverse so children pop in source order (Halstead and boolean chains care).
-        stack[first..].reverse();
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return;
+            }
+        }
     }
 }
 

@@ -164,3 +164,13 @@ fn module_roll_up() {
     assert_eq!(m.lines.sloc, 38);
     assert_eq!((m.lines.cloc, m.lines.blank), (2, 4));
 }
+
+#[test]
+fn a_file_that_is_one_function_is_measured() {
+    // The function's range is the whole file's: its node, not the file's root, is measured.
+    let src = b"fn f(x: bool) -> u8 { if x { 1 } else { 0 } }";
+    let parsed = parse_source("src/f.rs", Language::Rust, src, &ParseOptions::default());
+    let m = file_metrics(&parsed).expect("metrics");
+    let f = function(&m, "f");
+    assert_eq!((f.cyclomatic, f.cognitive, f.nesting), (2, 2, 1));
+}

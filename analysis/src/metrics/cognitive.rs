@@ -61,16 +61,17 @@ pub(crate) fn elixir_clause(clause: Node<'_>, source: &str) -> u32 {
     let booleans = ElixirBooleans(source);
     let mut total = 0;
     let mut stack = vec![(clause, 0u32)];
+    let mut cursor = clause.walk();
     while let Some((node, level)) = stack.pop() {
         if boolean_sequences::is_chain_root(&node, &booleans) {
             total += boolean_sequences::sequences(node, &booleans);
         }
         let Some(construct) = elixir_syntax::construct(&node, source) else {
-            stack.extend(children(&node).into_iter().map(|c| (c, level)));
+            stack.extend(node.children(&mut cursor).map(|c| (c, level)));
             continue;
         };
         if construct == Construct::AnonymousFn {
-            stack.extend(children(&node).into_iter().map(|c| (c, level + 1)));
+            stack.extend(node.children(&mut cursor).map(|c| (c, level + 1)));
             continue;
         }
         if construct != Construct::Try {
@@ -134,7 +135,8 @@ pub(crate) fn elixir_clause(clause: Node<'_>, source: &str) -> u32 {
 }
 
 fn push_children<'t>(stack: &mut Vec<(Node<'t>, u32)>, node: &Node<'t>, level: u32) {
-    stack.extend(children(node).into_iter().map(|c| (c, level)));
+    let mut cursor = node.walk();
+    stack.extend(node.children(&mut cursor).map(|c| (c, level)));
 }
 
 /// Cognitive complexity of one Rust `function_item` node.
@@ -142,13 +144,16 @@ pub(crate) fn rust_function(function: Node<'_>, source: &str) -> u32 {
     let booleans = RustBooleans(source);
     let mut total = 0;
     let mut stack = vec![(function, 0u32)];
+    let mut cursor = function.walk();
     while let Some((node, level)) = stack.pop() {
         if boolean_sequences::is_chain_root(&node, &booleans) {
             total += boolean_sequences::sequences(node, &booleans);
         }
         match node.kind() {
             "function_item" if node.id() != function.id() => {}
-            "closure_expression" => push_children(&mut stack, &node, level + 1),
+            "closure_expression" => {
+                stack.extend(node.children(&mut cursor).map(|c| (c, level + 1)));
+            }
             "if_expression" => {
                 let is_else_if = node.parent().is_some_and(|p| p.kind() == "else_clause");
                 total += if is_else_if { 1 } else { 1 + level };
@@ -183,9 +188,9 @@ pub(crate) fn rust_function(function: Node<'_>, source: &str) -> u32 {
                 if children(&node).iter().any(|c| c.kind() == "label") {
                     total += 1;
                 }
-                push_children(&mut stack, &node, level);
+                stack.extend(node.children(&mut cursor).map(|c| (c, level)));
             }
-            _ => push_children(&mut stack, &node, level),
+            _ => stack.extend(node.children(&mut cursor).map(|c| (c, level))),
         }
     }
     total

@@ -30,55 +30,69 @@ fn is_comment(kind: &str) -> bool {
     matches!(kind, "comment" | "line_comment" | "block_comment")
 }
 
-/// Physical line counts of the 1-based, inclusive line range `first..=last` of the tree.
-pub(crate) fn physical(
-    root: Node<'_>,
-    start_byte: usize,
-    end_byte: usize,
-    first: u32,
-    last: u32,
-) -> LineCounts {
-    let sloc = last.saturating_sub(first) + 1;
-    let mut code = vec![false; sloc as usize];
-    let mut comment = vec![false; sloc as usize];
-    let mark = |flags: &mut Vec<bool>, node: &Node<'_>| {
-        let from = node.start_position().row as u32 + 1;
-        let to = node.end_position().row as u32 + 1;
-        for line in from.max(first)..=to.min(last) {
-            if let Some(f) = flags.get_mut((line - first) as usize) {
-                *f = true;
+/// Which lines of a file hold code and which hold comments, from one walk of its tree;
+/// spans' counts are then slices of it.
+pub(crate) struct LineFlags {
+    code: Vec<bool>,
+    comment: Vec<bool>,
+}
+
+impl LineFlags {
+    /// The flags of every line of the tree rooted at `root`.
+    pub(crate) fn of(root: Node<'_>) -> Self {
+        let rows = root.end_position().row + 1;
+        let mut flags = LineFlags {
+            code: vec![false; rows],
+            comment: vec![false; rows],
+        };
+        preorder(root, |node| {
+            if is_comment(node.kind()) {
+                mark(&mut flags.comment, &node);
+                return false;
             }
+            if node.child_count() == 0 && !node.is_missing() && node.end_byte() > node.start_byte()
+            {
+                mark(&mut flags.code, &node);
+            }
+            true
+        });
+        flags
+    }
+
+    /// Counts for the 1-based, inclusive line range `first..=last` (`lloc` left 0).
+    pub(crate) fn counts(&self, first: u32, last: u32) -> LineCounts {
+        let first = first.max(1);
+        let last = last.max(first);
+        let range = (first - 1) as usize..last as usize;
+        let slice = |v: &[bool]| -> Vec<bool> {
+            range
+                .clone()
+                .map(|i| v.get(i).copied().unwrap_or(false))
+                .collect()
+        };
+        let (code, comment) = (slice(&self.code), slice(&self.comment));
+        let count = |v: &[bool]| v.iter().filter(|b| **b).count() as u32;
+        LineCounts {
+            sloc: last - first + 1,
+            ploc: count(&code),
+            lloc: 0,
+            cloc: count(&comment),
+            blank: code
+                .iter()
+                .zip(&comment)
+                .filter(|(a, b)| !**a && !**b)
+                .count() as u32,
         }
-    };
-    let top = root
-        .descendant_for_byte_range(start_byte, end_byte)
-        .unwrap_or(root);
-    preorder(top, |node| {
-        if node.end_byte() <= start_byte || node.start_byte() >= end_byte {
-            return false;
+    }
+}
+
+fn mark(flags: &mut [bool], node: &Node<'_>) {
+    let from = node.start_position().row;
+    let to = node.end_position().row;
+    for row in from..=to {
+        if let Some(f) = flags.get_mut(row) {
+            *f = true;
         }
-        if is_comment(node.kind()) {
-            mark(&mut comment, &node);
-            return false;
-        }
-        if node.child_count() == 0 && !node.is_missing() && node.end_byte() > node.start_byte() {
-            mark(&mut code, &node);
-        }
-        true
-    });
-    let ploc = code.iter().filter(|c| **c).count() as u32;
-    let cloc = comment.iter().filter(|c| **c).count() as u32;
-    let blank = code
-        .iter()
-        .zip(&comment)
-        .filter(|(a, b)| !**a && !**b)
-        .count() as u32;
-    LineCounts {
-        sloc,
-        ploc,
-        lloc: 0,
-        cloc,
-        blank,
     }
 }
 

@@ -120,6 +120,27 @@ fn clause_metrics(node: Node<'_>, language: Language, source: &str) -> ClauseMet
     }
 }
 
+/// The clause's own node: the AST layer returns the outermost node with the clause's range,
+/// which is the whole file's root when the file is nothing but that function.
+fn clause_root(node: Node<'_>, language: Language) -> Node<'_> {
+    let expected = match language {
+        Language::Elixir => "call",
+        Language::Rust => "function_item",
+    };
+    let mut current = node;
+    while current.kind() != expected {
+        let mut cursor = current.walk();
+        let same_range = current
+            .children(&mut cursor)
+            .find(|c| c.byte_range() == current.byte_range());
+        match same_range {
+            Some(child) => current = child,
+            None => return node,
+        }
+    }
+    current
+}
+
 /// Metrics of every function and module of a parsed file; `None` when the file has no
 /// syntax tree (it was not parsed: unreadable, binary, too large; its diagnostics say why).
 /// Rust signatures without a body are skipped: they have no code to measure.
@@ -129,6 +150,7 @@ pub fn file_metrics(parsed: &ParsedFile) -> Option<FileMetrics> {
     let model = &parsed.model;
     let root = tree.root_node();
     let language = model.language;
+    let line_flags = lines::LineFlags::of(root);
     let mut functions = Vec::new();
     // Per function: the module it belongs to, for the module roll-up.
     let mut owners = Vec::new();
@@ -139,7 +161,10 @@ pub fn file_metrics(parsed: &ParsedFile) -> Option<FileMetrics> {
         let mut acc: Option<ClauseMetrics> = None;
         let mut halstead = HalsteadCounter::default();
         for i in 0..f.clauses.len() {
-            let Some(node) = parsed.clause_node(f.id, i) else {
+            let Some(node) = parsed
+                .clause_node(f.id, i)
+                .map(|n| clause_root(n, language))
+            else {
                 continue;
             };
             let m = clause_metrics(node, language, source);
@@ -157,13 +182,7 @@ pub fn file_metrics(parsed: &ParsedFile) -> Option<FileMetrics> {
             });
         }
         let Some(m) = acc else { continue };
-        let mut line_counts = lines::physical(
-            root,
-            f.span.start_byte as usize,
-            f.span.end_byte as usize,
-            f.span.start.line,
-            f.span.end.line,
-        );
+        let mut line_counts = line_flags.counts(f.span.start.line, f.span.end.line);
         line_counts.lloc = m.lloc;
         let halstead = halstead.finish();
         let module = f.module.and_then(|id| model.module(id));
@@ -203,13 +222,7 @@ pub fn file_metrics(parsed: &ParsedFile) -> Option<FileMetrics> {
                 line: module.span.start.line,
                 end_line: module.span.end.line,
                 functions: 0,
-                lines: lines::physical(
-                    root,
-                    module.span.start_byte as usize,
-                    module.span.end_byte as usize,
-                    module.span.start.line,
-                    module.span.end.line,
-                ),
+                lines: line_flags.counts(module.span.start.line, module.span.end.line),
                 cyclomatic_total: 0,
                 cyclomatic_max: 0,
                 cognitive_total: 0,
@@ -229,7 +242,7 @@ pub fn file_metrics(parsed: &ParsedFile) -> Option<FileMetrics> {
         })
         .collect();
     let last_line = model.line_count.max(1);
-    let mut file_lines = lines::physical(root, 0, source.len(), 1, last_line);
+    let mut file_lines = line_flags.counts(1, last_line);
     file_lines.lloc = functions.iter().map(|f| f.lines.lloc).sum();
     Some(FileMetrics {
         path: model.path.clone(),

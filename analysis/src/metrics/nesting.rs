@@ -9,7 +9,6 @@
 use elixir_scope_ast::tree_sitter::Node;
 
 use crate::elixir_syntax::{self, Construct};
-use crate::syntax::children;
 
 /// Maximum nesting depth inside one Elixir `def` clause node.
 pub(crate) fn elixir_clause(clause: Node<'_>, source: &str) -> u32 {
@@ -53,13 +52,14 @@ fn max_depth<'t>(
 ) -> u32 {
     let mut deepest = 0;
     let mut stack = vec![(root, 0u32)];
+    let mut cursor = root.walk();
     while let Some((node, depth)) = stack.pop() {
         if skip(&node) {
             continue;
         }
         let depth = if nests(&node) { depth + 1 } else { depth };
         deepest = deepest.max(depth);
-        stack.extend(children(&node).into_iter().map(|c| (c, depth)));
+        stack.extend(node.children(&mut cursor).map(|c| (c, depth)));
     }
     deepest
 }
