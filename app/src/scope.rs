@@ -3,6 +3,7 @@
 use crate::api::{self, ApiState};
 use elixir_scope_analysis::{AnalysisClient, AnalysisConfig, AnalysisLayer};
 use elixir_scope_ast::{AstClient, AstConfig, AstLayer};
+use elixir_scope_cpg::{CpgClient, CpgConfig, CpgLayer};
 use elixir_scope_foundation::{Foundation, FoundationError, FoundationHandles, FoundationOptions};
 use elixir_scope_runtime_core::{
     ChildSpec, EventBus, ExitReason, StartError, Strategy, SupervisorRef, SupervisorSpec,
@@ -106,6 +107,8 @@ pub struct Scope {
     pub foundation: FoundationHandles,
     /// AST layer client.
     pub ast: AstClient,
+    /// CPG layer client.
+    pub cpg: CpgClient,
     /// Analysis layer client.
     pub analysis: AnalysisClient,
     local_addr: SocketAddr,
@@ -119,8 +122,9 @@ impl Scope {
         let (spec, _) = Foundation::build(FoundationOptions::new(&options.data_dir))?;
         let api = ChildSpec::task("api", |mut s| async move { s.requested().await });
         let (ast_spec, ast) = AstLayer::child_spec(AstConfig::default());
+        let (cpg_spec, _) = CpgLayer::child_spec(CpgConfig::default());
         let (analysis_spec, _) = AnalysisLayer::child_spec(AnalysisConfig::default(), ast);
-        Ok(layers_spec(spec, ast_spec, analysis_spec)
+        Ok(layers_spec(spec, vec![ast_spec, cpg_spec, analysis_spec])
             .child(api)
             .describe())
     }
@@ -157,12 +161,17 @@ impl Scope {
         let (foundation_spec, foundation) = Foundation::build(foundation_options)?;
         let events = EventBus::default();
         let (ast_spec, ast) = AstLayer::child_spec(AstConfig::default());
+        let (cpg_spec, cpg) = CpgLayer::child_spec(CpgConfig {
+            data_dir: Some(options.data_dir.join("cpg")),
+            ..CpgConfig::default()
+        });
         let (analysis_spec, analysis) =
             AnalysisLayer::child_spec(AnalysisConfig::default(), ast.clone());
-        let layers = layers_spec(foundation_spec, ast_spec, analysis_spec);
+        let layers = layers_spec(foundation_spec, vec![ast_spec, cpg_spec, analysis_spec]);
         let state = ApiState {
             foundation: foundation.clone(),
             ast: ast.clone(),
+            cpg: cpg.clone(),
             analysis: analysis.clone(),
             root: layers.handle(),
             security,
@@ -178,6 +187,7 @@ impl Scope {
             events,
             foundation,
             ast,
+            cpg,
             analysis,
             local_addr,
         })
@@ -196,13 +206,12 @@ impl Scope {
 
 /// The root with every layer, bottom to top; the API is added last so it starts after the
 /// layers it serves and stops before them.
-fn layers_spec(foundation: SupervisorSpec, ast: ChildSpec, analysis: ChildSpec) -> SupervisorSpec {
+fn layers_spec(foundation: SupervisorSpec, upper_layers: Vec<ChildSpec>) -> SupervisorSpec {
     SupervisorSpec::new(ROOT_NAME)
         .strategy(Strategy::OneForOne)
         .intensity(3, Duration::from_secs(30))
         .child(foundation.into_child_spec())
-        .child(ast)
-        .child(analysis)
+        .children(upper_layers)
 }
 
 fn api_child(

@@ -116,7 +116,7 @@ async fn events_config_tree_and_metrics_round_trip() {
         .iter()
         .map(|c| c["id"].as_str().unwrap())
         .collect();
-    assert_eq!(layers, ["foundation", "ast", "analysis", "api"]);
+    assert_eq!(layers, ["foundation", "ast", "cpg", "analysis", "api"]);
 
     let prometheus = http.get(format!("{base}/metrics")).send().await.unwrap();
     assert_eq!(prometheus.status(), 200);
@@ -384,5 +384,73 @@ async fn an_analysis_job_runs_over_http_and_reports_in_sarif() {
         .collect();
     assert!(rules.iter().any(|r| r.contains("arity")), "{rules:?}");
     assert!(rules.iter().any(|r| r.contains("nesting")), "{rules:?}");
+    scope.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_code_property_graph_is_built_and_queried_over_http() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(
+        project.path().join("chain.ex"),
+        "defmodule Chain do\n  def a(x), do: b(x)\n  def b(x), do: c(x)\n  def c(x), do: x\nend\n",
+    )
+    .unwrap();
+    let (scope, base) = start(dir.path(), None).await;
+    let http = reqwest::Client::new();
+    let built = http
+        .post(format!("{base}/api/cpg"))
+        .json(&json!({"name": "chain", "path": project.path()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(built.status(), 200, "{:?}", built.text().await);
+    let find = |name: &str| {
+        let http = http.clone();
+        let url = format!("{base}/api/cpg/chain/methods?name={name}");
+        async move {
+            let found: Value = http.get(url).send().await.unwrap().json().await.unwrap();
+            found["methods"][0]["id"]
+                .as_u64()
+                .unwrap_or_else(|| panic!("{found}"))
+        }
+    };
+    let (a, c) = (find("Chain.a/1").await, find("Chain.c/1").await);
+    let reachable: Value = http
+        .get(format!("{base}/api/cpg/chain/methods/{a}/reachable"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = reachable["reachable"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"b") && names.contains(&"c"), "{reachable}");
+    let paths: Value = http
+        .get(format!("{base}/api/cpg/chain/paths?from={a}&to={c}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(paths["paths"].as_array().unwrap().len(), 1, "{paths}");
+    let dot = http
+        .get(format!("{base}/api/cpg/chain/export?format=dot"))
+        .send()
+        .await
+        .unwrap();
+    assert!(dot.text().await.unwrap().contains("digraph"));
+    let unknown = http
+        .get(format!("{base}/api/cpg/nope/methods?name=x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
     scope.shutdown().await;
 }

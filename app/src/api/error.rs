@@ -5,6 +5,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use elixir_scope_analysis::AnalyzeError;
 use elixir_scope_ast::AstError;
+use elixir_scope_cpg::CpgError;
 use elixir_scope_foundation::config::ConfigError;
 use elixir_scope_foundation::event_store::StoreError;
 
@@ -142,6 +143,26 @@ impl From<AnalyzeError> for ApiError {
                 return ApiError::from(AstError::Unavailable(inner.to_string()))
             }
             _ => (StatusCode::INTERNAL_SERVER_ERROR, "analysis_error"),
+        };
+        ApiError {
+            status,
+            kind,
+            message: error.to_string(),
+        }
+    }
+}
+
+impl From<CpgError> for ApiError {
+    fn from(error: CpgError) -> Self {
+        let (status, kind) = match &error {
+            CpgError::UnknownProject(_) | CpgError::UnknownMethod(_) => {
+                (StatusCode::NOT_FOUND, "not_found")
+            }
+            CpgError::Discovery { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "bad_project_path"),
+            CpgError::Unavailable(..) | CpgError::Tasks(_) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+            }
+            _ => (StatusCode::INTERNAL_SERVER_ERROR, "cpg_error"),
         };
         ApiError {
             status,

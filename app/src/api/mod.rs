@@ -11,6 +11,10 @@
 //! - `POST /api/projects` (body `{"name": "...", "path": "/dir"}`: parse or re-parse
 //!   incrementally), `GET /api/projects`, `GET /api/projects/{p}/stats`, `.../files`,
 //!   `.../modules?name=`, `.../functions?name=&module=&arity=`
+//! - `POST /api/cpg` (body `{"name": "...", "path": "/dir"}`: build or rebuild the graph),
+//!   `GET /api/cpg/{p}/methods?name=Mod.fun/2`,
+//!   `GET /api/cpg/{p}/methods/{id}/{callers|callees|reachable|cfg|def_use|dot}`,
+//!   `GET /api/cpg/{p}/paths?from=&to=&limit=`, `GET /api/cpg/{p}/export?format=json|dot`
 //! - `POST /api/analyses` (body `{"project": "...", "analyses": ["metrics", ...]}`; the project
 //!   must have been parsed), `GET /api/analyses`, `GET|DELETE /api/analyses/{id}`,
 //!   `GET /api/analyses/{id}/report?format=json|sarif|text`
@@ -19,6 +23,7 @@
 mod analyses;
 mod auth;
 mod config;
+mod cpg;
 mod error;
 mod events;
 mod projects;
@@ -32,6 +37,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use elixir_scope_analysis::AnalysisClient;
 use elixir_scope_ast::AstClient;
+use elixir_scope_cpg::CpgClient;
 use elixir_scope_foundation::FoundationHandles;
 use elixir_scope_runtime_core::SupervisorRef;
 
@@ -42,6 +48,8 @@ pub struct ApiState {
     pub foundation: FoundationHandles,
     /// AST layer client.
     pub ast: AstClient,
+    /// CPG layer client.
+    pub cpg: CpgClient,
     /// Analysis layer client.
     pub analysis: AnalysisClient,
     /// The root supervisor (for the tree snapshot).
@@ -75,6 +83,14 @@ pub fn router(state: ApiState, max_body_bytes: usize) -> Router {
             "/api/projects/{project}/functions",
             get(projects::functions),
         )
+        .route("/api/cpg", post(cpg::build))
+        .route("/api/cpg/{project}/methods", get(cpg::find_methods))
+        .route(
+            "/api/cpg/{project}/methods/{id}/{query}",
+            get(cpg::method_query),
+        )
+        .route("/api/cpg/{project}/paths", get(cpg::paths))
+        .route("/api/cpg/{project}/export", get(cpg::export))
         .route("/api/analyses", post(analyses::submit).get(analyses::list))
         .route(
             "/api/analyses/{id}",
