@@ -280,7 +280,9 @@ pub struct Attribute {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CallKind {
-    /// `fun(args)`: Elixir local or imported function; Rust single-segment path.
+    /// `fun(args)`: Elixir local or imported function; Rust single-segment path. A bare
+    /// Elixir identifier (`foo` without parentheses) is a variable or a zero-arity call and
+    /// tree-sitter cannot tell which: it is recorded only on the right of `|>`.
     Local,
     /// `Mod.fun(args)`, `:erlang.fun()`, `__MODULE__.fun()`; Rust `a::b::fun()`.
     Remote,

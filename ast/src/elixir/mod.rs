@@ -20,7 +20,7 @@ use crate::model::{
     Attribute, Call, CallKind, Clause, FunctionId, FunctionKind, ModuleId, ModuleKind, Visibility,
 };
 use crate::model_builder::{CallSink, ModelBuilder, NewClause};
-use crate::source_text::{count_u32, named_children, snippet, text};
+use crate::source_text::{count_u32, is_comment, named_children, snippet, text};
 use crate::span::Span;
 
 /// Deeper nesting than this is not walked (calls inside are not extracted), so hostile input
@@ -152,8 +152,19 @@ impl<'s> Walker<'s> {
     }
 
     fn walk_children(&mut self, node: Node<'_>) {
-        for c in named_children(&node) {
-            self.walk(c);
+        // A cursor, not a collected Vec: this runs for almost every node.
+        let mut cursor = node.walk();
+        if !cursor.goto_first_child() {
+            return;
+        }
+        loop {
+            let c = cursor.node();
+            if c.is_named() && !is_comment(&c) {
+                self.walk(c);
+            }
+            if !cursor.goto_next_sibling() {
+                break;
+            }
         }
     }
 

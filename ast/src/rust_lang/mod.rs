@@ -141,10 +141,19 @@ impl<'s> Walker<'s> {
     }
 
     pub fn walk_children(&mut self, node: Node<'_>) {
+        // A cursor, not a collected Vec: this runs for almost every node.
         let mut cursor = node.walk();
-        let children: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
-        for c in children {
-            self.walk(c);
+        if !cursor.goto_first_child() {
+            return;
+        }
+        loop {
+            let c = cursor.node();
+            if c.is_named() {
+                self.walk(c);
+            }
+            if !cursor.goto_next_sibling() {
+                break;
+            }
         }
     }
 
