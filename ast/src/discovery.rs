@@ -30,7 +30,7 @@ pub struct SourceFile {
 
 /// All `.ex`, `.exs` and `.rs` files under `root`, sorted by relative path. Honours
 /// `.gitignore`, `.ignore` and git's global excludes even outside a git repository; hidden
-/// files are skipped.
+/// files are skipped, and so are entries that cannot be read (logged as warnings).
 pub fn discover_files(root: &Path) -> Result<Vec<SourceFile>, AstError> {
     if !root.is_dir() {
         return Err(AstError::NotADirectory {
@@ -55,10 +55,15 @@ pub fn discover_files(root: &Path) -> Result<Vec<SourceFile>, AstError> {
         .build();
     let mut out = Vec::new();
     for entry in walker {
-        let entry = entry.map_err(|e| AstError::Discovery {
-            path: root.to_path_buf(),
-            message: e.to_string(),
-        })?;
+        // One unreadable entry (permissions, a file vanishing mid-walk) must not hide the
+        // rest of the project: it is logged and skipped.
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::warn!(root = %root.display(), error = %e, "skipping unreadable entry");
+                continue;
+            }
+        };
         if !entry.file_type().is_some_and(|t| t.is_file()) {
             continue;
         }
