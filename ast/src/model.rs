@@ -211,6 +211,9 @@ pub struct Function {
     /// Elixir: arity without the `\\` default parameters. Equal to `arity` otherwise.
     pub min_arity: u32,
     pub kind: FunctionKind,
+    /// As declared. Rust trait methods and trait-impl methods carry no modifier and read
+    /// `Private`; their module's kind (`RustTrait`, `RustImpl` with a `trait_name`) says they
+    /// are reachable through the trait.
     pub visibility: Visibility,
     pub module: Option<ModuleId>,
     /// Covers every clause.
