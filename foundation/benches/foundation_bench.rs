@@ -12,7 +12,8 @@
 
 use elixir_scope_foundation::event::{NewEvent, Source, Timestamp};
 use elixir_scope_foundation::event_store::{
-    EventBackend, EventQuery, SqliteBackend, SqliteOptions, INSERT_SQL, SCHEMA_SQL,
+    EventBackend, EventQuery, SqliteBackend, SqliteBlockBackend, SqliteOptions, BLOCK_DB_FILE_NAME,
+    INSERT_SQL, SCHEMA_SQL,
 };
 use elixir_scope_foundation::telemetry::{MetricDef, Telemetry};
 use elixir_scope_foundation::{Foundation, FoundationOptions};
@@ -40,14 +41,33 @@ fn event(i: usize) -> NewEvent {
     .at(Timestamp(1_700_000_000_000_000 + i as i64))
 }
 
+#[derive(Clone, Copy, PartialEq)]
+enum Layout {
+    Rows,
+    Blocks,
+}
+
+fn open_store(layout: Layout, dir: &Path, max_batch: usize) -> Arc<dyn EventBackend> {
+    let mut o = SqliteOptions::in_dir(dir);
+    o.max_batch = max_batch;
+    match layout {
+        Layout::Rows => Arc::new(SqliteBackend::open(o).expect("open")),
+        Layout::Blocks => {
+            o.path = dir.join(BLOCK_DB_FILE_NAME);
+            Arc::new(SqliteBlockBackend::open(o).expect("open"))
+        }
+    }
+}
+
 fn ours_ingest(
     rt: &tokio::runtime::Runtime,
+    layout: Layout,
     dir: &Path,
     writers: usize,
     total: usize,
     batch_size: usize,
 ) -> f64 {
-    let store = SqliteBackend::open(SqliteOptions::in_dir(dir)).expect("open");
+    let store = open_store(layout, dir, 10_000);
     let per = total / writers;
     let start = Instant::now();
     rt.block_on(async {
@@ -147,21 +167,38 @@ fn bench_ingest(rt: &tokio::runtime::Runtime) {
     let total = env_usize("BENCH_INGEST_EVENTS", 100_000);
     let rounds = env_usize("BENCH_ROUNDS", 2);
     println!("\n## Durable ingest, ~200-byte events, {total} events per run, median of {rounds} alternating rounds\n");
-    println!("| events per store_batch | writers | ours (events/s) | raw rusqlite baseline (events/s) | ratio ours/baseline |");
-    println!("|---|---|---|---|---|");
+    println!("| events per store_batch | writers | ours, rows (events/s) | ours, blocks (events/s) | raw rusqlite baseline (events/s) | rows/baseline | blocks/baseline |");
+    println!("|---|---|---|---|---|---|---|");
     for batch_size in [100usize, 1000] {
         for writers in [1usize, 4, 16] {
-            let (mut ours, mut base) = (Vec::new(), Vec::new());
+            let (mut rows, mut blocks, mut base) = (Vec::new(), Vec::new(), Vec::new());
             for _ in 0..rounds {
                 let d = tempfile::tempdir().expect("tempdir");
-                ours.push(ours_ingest(rt, d.path(), writers, total, batch_size));
+                rows.push(ours_ingest(
+                    rt,
+                    Layout::Rows,
+                    d.path(),
+                    writers,
+                    total,
+                    batch_size,
+                ));
+                let d = tempfile::tempdir().expect("tempdir");
+                blocks.push(ours_ingest(
+                    rt,
+                    Layout::Blocks,
+                    d.path(),
+                    writers,
+                    total,
+                    batch_size,
+                ));
                 let d = tempfile::tempdir().expect("tempdir");
                 base.push(baseline_ingest(d.path(), writers, total, batch_size));
             }
-            let (o, b) = (median(ours), median(base));
+            let (r, k, b) = (median(rows), median(blocks), median(base));
             println!(
-                "| {batch_size} | {writers} | {o:.0} | {b:.0} | {:.2}x |",
-                o / b
+                "| {batch_size} | {writers} | {r:.0} | {k:.0} | {b:.0} | {:.2}x | {:.2}x |",
+                r / b,
+                k / b
             );
         }
     }
@@ -169,90 +206,96 @@ fn bench_ingest(rt: &tokio::runtime::Runtime) {
 
 fn bench_queries(rt: &tokio::runtime::Runtime) {
     let size = env_usize("BENCH_STORE_EVENTS", 1_000_000);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut opts = SqliteOptions::in_dir(dir.path());
-    opts.max_batch = 10_000;
-    let store = SqliteBackend::open(opts).expect("open");
-    let build = Instant::now();
-    rt.block_on(async {
-        let writers = 4;
-        let per = size / writers;
-        let mut tasks = Vec::new();
-        for w in 0..writers {
-            let store = store.clone();
-            tasks.push(tokio::spawn(async move {
-                let mut i = w * per;
-                let end = i + per;
-                while i < end {
-                    let n = 5_000.min(end - i);
-                    store
-                        .store_batch((i..i + n).map(event).collect())
-                        .await
-                        .expect("store");
-                    i += n;
-                }
-            }));
-        }
-        for t in tasks {
-            t.await.expect("writer");
-        }
-    });
-    let built = build.elapsed();
-    let stats = rt.block_on(store.stats()).expect("stats");
-    println!(
-        "\n## Queries on a {}-event store (built in {:.1} s, {:.0} MB on disk)\n",
-        stats.total_events,
-        built.as_secs_f64(),
-        stats.storage_bytes as f64 / 1e6
-    );
-    let n_queries = 1000;
-    let mut seed = 0x2545_F491_4F6C_DD1Du64;
-    let mut rand = move |m: usize| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        (seed % m as u64) as usize
-    };
-    let total = stats.total_events as usize;
-    let (mut by_corr, mut by_range) = (Vec::new(), Vec::new());
-    rt.block_on(async {
-        for _ in 0..n_queries {
-            let c = rand(total / 10);
-            let t = Instant::now();
-            let page = store
-                .query(EventQuery::all().correlation(format!("corr-{c}")))
-                .await
-                .expect("q");
-            by_corr.push(t.elapsed());
-            assert_eq!(page.events.len(), 10);
-            let from = 1_700_000_000_000_000 + rand(total - 1000) as i64;
-            let t = Instant::now();
-            let page = store
-                .query(
-                    EventQuery::all()
-                        .between(Timestamp(from), Timestamp(from + 1000))
-                        .limit(1000),
-                )
-                .await
-                .expect("q");
-            by_range.push(t.elapsed());
-            assert_eq!(page.events.len(), 1000);
-        }
-    });
-    println!("| query ({n_queries} random) | p50 | p99 |");
-    println!("|---|---|---|");
-    for (name, v) in [
-        ("by correlation id (10 events)", by_corr),
-        ("1k-event time range", by_range),
-    ] {
-        let (p50, p99) = (percentile(v.clone(), 0.50), percentile(v, 0.99));
+    for layout in [Layout::Rows, Layout::Blocks] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = open_store(layout, dir.path(), 10_000);
+        let build = Instant::now();
+        rt.block_on(async {
+            let writers = 4;
+            let per = size / writers;
+            let mut tasks = Vec::new();
+            for w in 0..writers {
+                let store = store.clone();
+                tasks.push(tokio::spawn(async move {
+                    let mut i = w * per;
+                    let end = i + per;
+                    while i < end {
+                        let n = 5_000.min(end - i);
+                        store
+                            .store_batch((i..i + n).map(event).collect())
+                            .await
+                            .expect("store");
+                        i += n;
+                    }
+                }));
+            }
+            for t in tasks {
+                t.await.expect("writer");
+            }
+        });
+        let built = build.elapsed();
+        let stats = rt.block_on(store.stats()).expect("stats");
+        let name = if layout == Layout::Rows {
+            "rows"
+        } else {
+            "blocks"
+        };
         println!(
-            "| {name} | {:.3} ms | {:.3} ms |",
-            p50.as_secs_f64() * 1e3,
-            p99.as_secs_f64() * 1e3
+            "\n## Queries, {name} layout, {}-event store (built in {:.1} s = {:.0} events/s, {:.0} MB on disk)\n",
+            stats.total_events,
+            built.as_secs_f64(),
+            stats.total_events as f64 / built.as_secs_f64(),
+            stats.storage_bytes as f64 / 1e6
         );
+        let n_queries = 1000;
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut rand = move |m: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % m as u64) as usize
+        };
+        let total = stats.total_events as usize;
+        let (mut by_corr, mut by_range) = (Vec::new(), Vec::new());
+        rt.block_on(async {
+            for _ in 0..n_queries {
+                let c = rand(total / 10);
+                let t = Instant::now();
+                let page = store
+                    .query(EventQuery::all().correlation(format!("corr-{c}")))
+                    .await
+                    .expect("q");
+                by_corr.push(t.elapsed());
+                assert_eq!(page.events.len(), 10);
+                let from = 1_700_000_000_000_000 + rand(total - 1000) as i64;
+                let t = Instant::now();
+                let page = store
+                    .query(
+                        EventQuery::all()
+                            .between(Timestamp(from), Timestamp(from + 1000))
+                            .limit(1000),
+                    )
+                    .await
+                    .expect("q");
+                by_range.push(t.elapsed());
+                assert_eq!(page.events.len(), 1000);
+            }
+        });
+        println!("| query ({n_queries} random) | p50 | p99 |");
+        println!("|---|---|---|");
+        for (q, v) in [
+            ("by correlation id (10 events)", by_corr),
+            ("1k-event time range", by_range),
+        ] {
+            let (p50, p99) = (percentile(v.clone(), 0.50), percentile(v, 0.99));
+            println!(
+                "| {q} | {:.3} ms | {:.3} ms |",
+                p50.as_secs_f64() * 1e3,
+                p99.as_secs_f64() * 1e3
+            );
+        }
+        rt.block_on(store.close());
     }
-    rt.block_on(store.close());
 }
 
 fn ns_per_op(iters: u64, f: impl Fn(u64)) -> f64 {

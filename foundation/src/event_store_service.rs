@@ -11,7 +11,7 @@ use crate::config_server::ConfigClient;
 use crate::event::{Event, EventId, NewEvent, Timestamp};
 use crate::event_store::{
     ChainLink, EventBackend, EventPage, EventQuery, PostgresBackend, PostgresOptions, Retention,
-    SqliteBackend, SqliteOptions, StoreError, StoreStats,
+    SqliteBackend, SqliteBlockBackend, SqliteOptions, StoreError, StoreStats, BLOCK_DB_FILE_NAME,
 };
 use crate::foundation_supervisor::{QUERY_EVENT, STORE_EVENT};
 use crate::telemetry_service::TelemetryClient;
@@ -72,6 +72,19 @@ async fn open_backend(
             o.retention_interval = interval;
             // Opening runs SQLite I/O; keep it off the async workers.
             let b = tokio::task::spawn_blocking(move || SqliteBackend::open(o))
+                .await
+                .map_err(|e| StoreError::Database(format!("open task failed: {e}")))??;
+            Ok(Arc::new(b))
+        }
+        BackendKind::SqliteBlocks => {
+            let mut o = SqliteOptions::in_dir(data_dir);
+            o.path = data_dir.join(BLOCK_DB_FILE_NAME);
+            o.max_data_bytes = max_data;
+            o.max_batch = max_batch;
+            o.max_query_limit = query_max;
+            o.retention = retention;
+            o.retention_interval = interval;
+            let b = tokio::task::spawn_blocking(move || SqliteBlockBackend::open(o))
                 .await
                 .map_err(|e| StoreError::Database(format!("open task failed: {e}")))??;
             Ok(Arc::new(b))

@@ -6,7 +6,8 @@
 //! ```text
 //! foundation (one_for_one)
 //! ├── config_server    typed config: defaults < TOML < env < persisted runtime updates
-//! ├── event_store      durable event log (SQLite WAL + group commit, or PostgreSQL)
+//! ├── event_store      durable event log (SQLite WAL + group commit, rows or compressed
+//! │                    blocks; or PostgreSQL)
 //! ├── telemetry        execute/handlers/counters/gauges/HDR histograms/Prometheus
 //! └── task_supervisor  supervised tasks for upper layers
 //! ```

@@ -25,9 +25,16 @@ fn options(dir: &Path) -> FoundationOptions {
 }
 
 async fn start(dir: &Path) -> (FoundationHandles, broadcast::Receiver<SupervisionEvent>) {
+    start_with_env(dir, Vec::new()).await
+}
+
+async fn start_with_env(
+    dir: &Path,
+    env: Vec<(String, String)>,
+) -> (FoundationHandles, broadcast::Receiver<SupervisionEvent>) {
     let bus = EventBus::new(1024);
     let rx = bus.subscribe();
-    let handles = Foundation::start_with_events(options(dir), bus)
+    let handles = Foundation::start_with_events(options(dir).with_env(env), bus)
         .await
         .expect("foundation starts");
     (handles, rx)
@@ -91,8 +98,30 @@ async fn all_ids(h: &FoundationHandles, q: EventQuery) -> Vec<EventId> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn event_store_panic_under_load_loses_nothing_acknowledged_and_spares_siblings() {
+    panic_under_load(Vec::new()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn block_event_store_panic_under_load_loses_nothing_acknowledged() {
+    let env = vec![(
+        "ELIXIR_SCOPE_EVENT_STORE__BACKEND".to_string(),
+        "sqlite_blocks".to_string(),
+    )];
+    panic_under_load(env).await;
+}
+
+async fn panic_under_load(env: Vec<(String, String)>) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (h, mut bus) = start(dir.path()).await;
+    let db_file = if env.is_empty() {
+        "events.db"
+    } else {
+        "event-blocks.db"
+    };
+    let (h, mut bus) = start_with_env(dir.path(), env).await;
+    assert!(
+        dir.path().join(db_file).exists(),
+        "{db_file} is the configured store"
+    );
     let before = h.supervisor.snapshot().await.expect("snapshot");
 
     let stop = Arc::new(AtomicBool::new(false));

@@ -5,7 +5,8 @@ mod support;
 
 use elixir_scope_foundation::event::{NewEvent, Timestamp};
 use elixir_scope_foundation::event_store::{
-    EventBackend, EventQuery, SqliteBackend, SqliteOptions, StoreError,
+    EventBackend, EventQuery, SqliteBackend, SqliteBlockBackend, SqliteOptions, StoreError,
+    BLOCK_DB_FILE_NAME,
 };
 use serde_json::json;
 use std::collections::HashMap;
@@ -24,6 +25,24 @@ async fn sqlite_backend_fulfils_the_event_store_contract() {
             .join(format!("case-{}", n.fetch_add(1, Ordering::SeqCst)));
         async move {
             let b = SqliteBackend::open(SqliteOptions::in_dir(dir)).expect("open");
+            Arc::new(b) as support::backend_suite::Backend
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_block_backend_fulfils_the_event_store_contract() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let n = AtomicUsize::new(0);
+    support::backend_suite::run_all(|| {
+        let dir = root
+            .path()
+            .join(format!("case-{}", n.fetch_add(1, Ordering::SeqCst)));
+        async move {
+            let mut opts = SqliteOptions::in_dir(&dir);
+            opts.path = dir.join(BLOCK_DB_FILE_NAME);
+            let b = SqliteBlockBackend::open(opts).expect("open");
             Arc::new(b) as support::backend_suite::Backend
         }
     })

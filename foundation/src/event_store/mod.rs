@@ -1,15 +1,18 @@
 //! The durable event log: the storage trait every backend implements, the query language, and
-//! the two backends (embedded SQLite, shared PostgreSQL).
+//! the backends: embedded SQLite with a row per event (default), embedded SQLite with
+//! compressed event blocks (faster ingest), and shared PostgreSQL.
 
 mod chain;
 mod postgres;
 mod query;
 mod sqlite;
+mod sqlite_blocks;
 
 pub use chain::{build_chain, ChainLink};
 pub use postgres::{PostgresBackend, PostgresOptions};
 pub use query::{Cursor, EventPage, EventQuery, Order, DEFAULT_LIMIT};
 pub use sqlite::{SqliteBackend, SqliteOptions, DB_FILE_NAME, INSERT_SQL, SCHEMA_SQL};
+pub use sqlite_blocks::{SqliteBlockBackend, BLOCK_DB_FILE_NAME, BLOCK_EVENTS};
 
 use crate::event::{Event, EventError, EventId, NewEvent, Timestamp};
 use serde::{Deserialize, Serialize};

@@ -135,19 +135,19 @@ impl std::fmt::Debug for SqliteBackend {
     }
 }
 
-fn open_err(path: &Path, e: impl std::fmt::Display) -> StoreError {
+pub(crate) fn open_err(path: &Path, e: impl std::fmt::Display) -> StoreError {
     StoreError::Open {
         location: path.display().to_string(),
         reason: e.to_string(),
     }
 }
 
-fn db_err(e: rusqlite::Error) -> StoreError {
+pub(crate) fn db_err(e: rusqlite::Error) -> StoreError {
     StoreError::Database(e.to_string())
 }
 
 /// Opens a connection with the durability settings every connection of the store uses.
-fn open_connection(options: &SqliteOptions) -> Result<Connection, StoreError> {
+pub(crate) fn open_connection(options: &SqliteOptions) -> Result<Connection, StoreError> {
     let path = &options.path;
     let conn = Connection::open_with_flags(
         path,
