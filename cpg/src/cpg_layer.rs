@@ -1,12 +1,24 @@
-//! The CPG layer's supervisor (one_for_one: CpgStorage, ModuleBuilderTaskSupervisor,
-//! CpgOrchestrator) and [`CpgClient`], the typed handle other layers use.
+//! The CPG layer's supervisor and [`CpgClient`], the typed handle other layers use.
+//!
+//! ```text
+//! cpg                      one_for_one
+//! ├── cpg_storage          CpgStorage
+//! ├── module_builder_tasks TaskSupervisor (one task per file of every build)
+//! └── cpg_builds           rest_for_one
+//!     ├── project_builds   DynamicSupervisor
+//!     │   └── project:<name>   rest_for_one, one per project
+//!     │       ├── state        ProjectState (hashes and models of the last build)
+//!     │       └── builder      ProjectBuilder
+//!     └── cpg_orchestrator CpgOrchestrator
+//! ```
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use elixir_scope_runtime_core::{
-    ChildSpec, ServiceRef, StartError, Strategy, SupervisorRef, SupervisorSpec, TaskSupervisor,
+    ChildSpec, DynamicSupervisorRef, DynamicSupervisorSpec, ServiceRef, StartError, Strategy,
+    SupervisorRef, SupervisorSpec, TaskSupervisor,
 };
 use serde::{Deserialize, Serialize};
 
@@ -14,10 +26,12 @@ use crate::build_options::BuildOptions;
 use crate::call_graph::{MethodId, MethodInfo};
 use crate::cpg_orchestrator::{
     default_file_builder, BuildReport, CpgOrchestrator, FileBuilder, OrchestratorCall,
+    OrchestratorReply,
 };
 use crate::cpg_storage::{CpgStorage, StorageCall, StorageReply};
 use crate::error::CpgError;
 use crate::graph::{DefUse, MethodGraph};
+use crate::project_builder::{BuildContext, ProjectBuildCall, ProjectBuilder};
 use crate::project_cpg::ProjectCpg;
 
 /// Configuration of the CPG layer.
@@ -52,6 +66,12 @@ impl Default for CpgConfig {
 pub const STORAGE_NAME: &str = "cpg_storage";
 pub const TASKS_NAME: &str = "module_builder_tasks";
 pub const ORCHESTRATOR_NAME: &str = "cpg_orchestrator";
+/// The rest_for_one supervisor of the orchestrator and the project build supervisors.
+pub const BUILDS_NAME: &str = "cpg_builds";
+/// The dynamic supervisor holding one `project:<name>` supervisor per project.
+pub const PROJECT_BUILDS_NAME: &str = "project_builds";
+/// Subdirectory of the data directory holding each project's build state.
+const BUILD_STATE_DIR: &str = "builds";
 
 /// Builds the layer's supervisor spec.
 pub struct CpgLayer;
@@ -87,42 +107,52 @@ impl CpgLayer {
 
     fn supervisor(config: CpgConfig, builder: FileBuilder) -> (SupervisorSpec, CpgClient) {
         let data_dir = config.data_dir.clone();
+        let state_dir = config.data_dir.as_ref().map(|d| d.join(BUILD_STATE_DIR));
         let (storage_spec, storage) = ChildSpec::service(STORAGE_NAME, move || match &data_dir {
             Some(dir) => CpgStorage::persistent(dir.clone()),
             None => CpgStorage::default(),
         });
-        let (build, max_concurrency) = (config.build, config.max_concurrency);
         let (tasks_spec, tasks) = TaskSupervisor::child_spec(TASKS_NAME);
+        let project_builds = DynamicSupervisorSpec::new(PROJECT_BUILDS_NAME).intensity(
+            config.max_restarts,
+            Duration::from_millis(config.restart_window_ms),
+        );
+        let builds = project_builds.handle();
+        let cx = BuildContext {
+            storage: storage.clone(),
+            tasks: tasks.clone(),
+            builder,
+            options: config.build,
+            max_concurrency: config.max_concurrency,
+        };
         let orchestrator_factory = {
-            let storage = storage.clone();
-            let tasks = tasks.clone();
-            move || {
-                CpgOrchestrator::new(
-                    storage.clone(),
-                    tasks.clone(),
-                    builder.clone(),
-                    build,
-                    max_concurrency,
-                )
-            }
+            let builds = builds.clone();
+            move || CpgOrchestrator::new(builds.clone(), cx.clone(), state_dir.clone())
         };
         let (orchestrator_spec, orchestrator) =
             ChildSpec::service(ORCHESTRATOR_NAME, orchestrator_factory);
+        let intensity = (
+            config.max_restarts,
+            Duration::from_millis(config.restart_window_ms),
+        );
+        let builds_spec = SupervisorSpec::new(BUILDS_NAME)
+            .strategy(Strategy::RestForOne)
+            .intensity(intensity.0, intensity.1)
+            .child(project_builds.into_child_spec())
+            .child(orchestrator_spec);
         let spec = SupervisorSpec::new("cpg")
             .strategy(Strategy::OneForOne)
-            .intensity(
-                config.max_restarts,
-                Duration::from_millis(config.restart_window_ms),
-            )
+            .intensity(intensity.0, intensity.1)
             .child(storage_spec)
             .child(tasks_spec)
-            .child(orchestrator_spec);
+            .child(builds_spec.into_child_spec());
         (
             spec,
             CpgClient {
                 storage,
                 orchestrator,
                 tasks,
+                builds,
             },
         )
     }
@@ -134,7 +164,11 @@ pub struct CpgClient {
     storage: ServiceRef<CpgStorage>,
     orchestrator: ServiceRef<CpgOrchestrator>,
     tasks: TaskSupervisor,
+    builds: DynamicSupervisorRef,
 }
+
+/// Name of a project's builder in errors.
+const BUILDER_NAME: &str = "cpg_project_builder";
 
 /// Long builds: a 300k-line project takes seconds, well past the default call timeout.
 const BUILD_TIMEOUT: Duration = Duration::from_secs(600);
@@ -152,18 +186,46 @@ impl CpgClient {
         &self.tasks
     }
 
-    /// Builds (or rebuilds) the graph of the project under `root` and stores it.
+    /// The dynamic supervisor holding one build supervisor per project.
+    pub fn project_builds(&self) -> &DynamicSupervisorRef {
+        &self.builds
+    }
+
+    /// The builder of `project` (its build supervisor is started on first use).
+    pub async fn project_builder(
+        &self,
+        project: &str,
+    ) -> Result<ServiceRef<ProjectBuilder>, CpgError> {
+        let call = OrchestratorCall::Builder {
+            project: project.to_owned(),
+        };
+        match self
+            .orchestrator
+            .call(call)
+            .await
+            .map_err(|e| CpgError::Unavailable(ORCHESTRATOR_NAME, e.to_string().into()))??
+        {
+            OrchestratorReply::Builder(b) => Ok(b),
+            other => Err(CpgError::Unavailable(
+                ORCHESTRATOR_NAME,
+                format!("unexpected reply {other:?}").into(),
+            )),
+        }
+    }
+
+    /// Builds (or rebuilds) the graph of the project under `root` and stores it. Builds of
+    /// different projects run concurrently; builds of one project one after another.
     pub async fn build(&self, project: &str, root: &Path) -> Result<BuildReport, CpgError> {
-        self.orchestrator
+        self.project_builder(project)
+            .await?
             .call_timeout(
-                OrchestratorCall::Build {
-                    project: project.to_owned(),
+                ProjectBuildCall::Build {
                     root: root.to_path_buf(),
                 },
                 BUILD_TIMEOUT,
             )
             .await
-            .map_err(|e| CpgError::Unavailable(ORCHESTRATOR_NAME, e.to_string().into()))?
+            .map_err(|e| CpgError::Unavailable(BUILDER_NAME, e.to_string().into()))?
     }
 
     async fn ask(&self, call: StorageCall) -> Result<StorageReply, CpgError> {

@@ -1,29 +1,32 @@
-//! CpgOrchestrator: builds a project's graph with one task per file on the layer's
-//! ModuleBuilderTaskSupervisor (parse included), links the results into the call graph and
-//! hands the project to CpgStorage. A file whose task panics is reported; the graph is
-//! built for the rest. A rebuild re-parses only files whose content hash changed: the
-//! others reuse their model (kept here) and graphs (from the stored project), and all are
-//! linked again.
+//! CpgOrchestrator: owns the per-project build supervisors. Each project gets its own
+//! `project:<name>` supervisor (rest_for_one: [`ProjectState`], then [`ProjectBuilder`])
+//! under the `project_builds` dynamic supervisor, started on the project's first build.
+//! Builds of different projects run concurrently in their own builders, and a crash of one
+//! project's build restarts only that project's builder.
+//!
+//! The orchestrator and `project_builds` sit together under a rest_for_one supervisor, so a
+//! crash of `project_builds` also restarts the orchestrator (whose map would be stale); an
+//! orchestrator that restarts alone stops the builds its predecessor started before serving.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::Duration;
 
-use elixir_scope_ast::{
-    content_hash, discover_files, parse_file, parse_source, FileModel, ParseOptions, ParsedFile,
-    SourceFile,
+use elixir_scope_ast::ParsedFile;
+use elixir_scope_runtime_core::{
+    ChildSpec, Context, DynamicSupervisorRef, InitError, Restart, Service, ServiceRef, Strategy,
+    SupervisorSpec,
 };
-use elixir_scope_runtime_core::{Context, Service, ServiceRef, TaskSupervisor};
-use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use tracing::{info, info_span, warn, Instrument};
 
 use crate::build_options::BuildOptions;
-use crate::cpg_storage::{CpgStorage, StorageCall, StorageReply};
 use crate::error::CpgError;
 use crate::file_cpg::{build_file, FileCpg};
-use crate::project_cpg::{BuildFailure, ProjectCpg};
+use crate::project_builder::{BuildContext, ProjectBuilder};
+use crate::project_cpg::BuildFailure;
+use crate::project_state::ProjectState;
 
 /// Builds the graphs of one parsed file. The default is [`build_file`]; tests and embedders
 /// may wrap it (instrumentation, fault injection).
@@ -37,8 +40,19 @@ pub fn default_file_builder() -> FileBuilder {
 /// Requests to [`CpgOrchestrator`].
 #[derive(Debug, Clone)]
 pub enum OrchestratorCall {
-    /// Discover, parse and build every source file under `root`, then store the project.
-    Build { project: String, root: PathBuf },
+    /// The builder of `project`, starting the project's build supervisor on first use.
+    /// Builds are then asked of the builder directly, so a long build of one project does
+    /// not hold up the orchestrator or other projects.
+    Builder { project: String },
+    /// Projects with a running build supervisor, sorted.
+    Projects,
+}
+
+/// Replies of [`CpgOrchestrator`].
+#[derive(Debug, Clone)]
+pub enum OrchestratorReply {
+    Builder(ServiceRef<ProjectBuilder>),
+    Projects(Vec<String>),
 }
 
 /// What a build did.
@@ -61,200 +75,100 @@ pub struct BuildReport {
     pub elapsed_ms: u64,
 }
 
-/// The orchestrator's state: where to run tasks and where results go.
-pub struct CpgOrchestrator {
-    storage: ServiceRef<CpgStorage>,
-    tasks: TaskSupervisor,
-    builder: FileBuilder,
-    options: BuildOptions,
-    parse_options: ParseOptions,
-    max_concurrency: usize,
-    /// Per project, per file path: content hash and model of the last successful build.
-    previous: HashMap<String, HashMap<String, (String, FileModel)>>,
-}
+/// Restart intensity of one project's build supervisor: a project whose builder keeps
+/// crashing gives up (and is started afresh on its next build) without touching others.
+const PROJECT_MAX_RESTARTS: u32 = 3;
+const PROJECT_RESTART_WINDOW: Duration = Duration::from_secs(5);
 
-/// What one file's task found.
-enum FileOutcome {
-    Unchanged,
-    Built(Box<(FileModel, FileCpg)>),
+/// The orchestrator's state: where project supervisors go and what they are built from.
+pub struct CpgOrchestrator {
+    builds: DynamicSupervisorRef,
+    cx: BuildContext,
+    /// Directory of persisted build states (the layer's data directory's `builds/`).
+    state_dir: Option<PathBuf>,
+    projects: HashMap<String, ServiceRef<ProjectBuilder>>,
 }
 
 impl CpgOrchestrator {
-    pub fn new(
-        storage: ServiceRef<CpgStorage>,
-        tasks: TaskSupervisor,
-        builder: FileBuilder,
-        options: BuildOptions,
-        max_concurrency: usize,
-    ) -> Self {
+    pub fn new(builds: DynamicSupervisorRef, cx: BuildContext, state_dir: Option<PathBuf>) -> Self {
         CpgOrchestrator {
-            storage,
-            tasks,
-            builder,
-            options,
-            parse_options: ParseOptions::default(),
-            max_concurrency: max_concurrency.max(1),
-            previous: HashMap::new(),
+            builds,
+            cx,
+            state_dir,
+            projects: HashMap::new(),
         }
     }
 
-    /// The stored graph of `project`, when storage has one.
-    async fn stored(&self, project: &str) -> Option<Arc<ProjectCpg>> {
-        match self
-            .storage
-            .call(StorageCall::Get {
-                project: project.to_owned(),
-            })
-            .await
-        {
-            Ok(Ok(StorageReply::Project(p))) => Some(p),
-            _ => None,
-        }
-    }
-
-    async fn build(&mut self, project: String, root: PathBuf) -> Result<BuildReport, CpgError> {
-        let started = Instant::now();
-        let sources = discover_files(&root).map_err(|e| CpgError::Discovery {
-            project: project.clone(),
-            message: e.to_string().into(),
-        })?;
-        let paths: Vec<String> = sources.iter().map(|s| s.relative.clone()).collect();
-        // Reuse needs both the model (kept here) and the graphs (in storage).
-        let stored = self.stored(&project).await;
-        let mut previous = self.previous.remove(&project).unwrap_or_default();
-        let inputs: Vec<(SourceFile, Option<String>)> = sources
-            .into_iter()
-            .map(|s| {
-                let reusable = stored
-                    .as_ref()
-                    .is_some_and(|p| p.file(&s.relative).is_some());
-                let hash = previous
-                    .get(&s.relative)
-                    .filter(|_| reusable)
-                    .map(|(h, _)| h.clone());
-                (s, hash)
-            })
-            .collect();
-        let builder = self.builder.clone();
-        let options = self.options;
-        let parse_options = self.parse_options.clone();
-        let results: Vec<_> = self
-            .tasks
-            .async_stream(inputs, self.max_concurrency, move |(source, known)| {
-                let builder = builder.clone();
-                let parse_options = parse_options.clone();
-                async move {
-                    let parsed = match std::fs::read(&source.path) {
-                        Ok(bytes) => {
-                            if known.is_some_and(|h| h == content_hash(&bytes)) {
-                                return FileOutcome::Unchanged;
-                            }
-                            parse_source(&source.relative, source.language, &bytes, &parse_options)
-                        }
-                        // parse_file records why the file could not be read.
-                        Err(_) => parse_file(&source.path, &source.relative, &parse_options),
-                    };
-                    let cpg = builder(&parsed, &options);
-                    FileOutcome::Built(Box::new((parsed.model, cpg)))
-                }
-            })
-            .collect()
-            .await;
-        // In discovery order, so method ids are deterministic: (path, hash, model).
-        let mut models: Vec<(String, String, FileModel)> = Vec::with_capacity(results.len());
-        let mut files = Vec::with_capacity(results.len());
-        let mut failures = Vec::new();
-        let (mut rebuilt, mut reused) = (0usize, 0usize);
-        for (path, result) in paths.into_iter().zip(results) {
-            match result {
-                Ok(FileOutcome::Built(built)) => {
-                    let (model, cpg) = *built;
-                    rebuilt += 1;
-                    models.push((path, model.content_hash.clone(), model));
-                    files.push(Arc::new(cpg));
-                }
-                Ok(FileOutcome::Unchanged) => {
-                    let cpg = stored.as_ref().and_then(|p| p.shared_file(&path));
-                    match (previous.remove(&path), cpg) {
-                        (Some((hash, model)), Some(cpg)) => {
-                            reused += 1;
-                            models.push((path, hash, model));
-                            files.push(cpg);
-                        }
-                        _ => failures.push(BuildFailure {
-                            path,
-                            error: "unchanged file's previous graph disappeared during the build"
-                                .into(),
-                        }),
-                    }
-                }
-                Err(e) => {
-                    warn!(%project, %path, error = %e, "file graph build failed");
-                    failures.push(BuildFailure {
-                        path,
-                        error: e.to_string(),
-                    });
-                }
+    /// The running builder of `project`, or a freshly started project supervisor's.
+    async fn builder(&mut self, project: String) -> Result<ServiceRef<ProjectBuilder>, CpgError> {
+        if let Some(builder) = self.projects.get(&project) {
+            // Accepting also covers a builder between two incarnations.
+            if builder.is_accepting() {
+                return Ok(builder.clone());
             }
+            warn!(%project, "project build supervisor gave up; starting a new one");
+            self.projects.remove(&project);
         }
-        let cpg = ProjectCpg::link(models.iter().map(|(_, _, m)| m), files, failures);
-        let next = models
-            .into_iter()
-            .map(|(path, hash, model)| (path, (hash, model)))
-            .collect();
-        self.previous.insert(project.clone(), next);
-        let report = BuildReport {
-            project: project.clone(),
-            files: cpg.files.len(),
-            rebuilt,
-            reused,
-            methods: cpg.call_graph.methods.len(),
-            call_sites: cpg.call_graph.calls.len(),
-            unresolved_calls: cpg.call_graph.unresolved().count(),
-            failures: cpg.failures.clone(),
-            dataflow_truncated: cpg
-                .files
-                .iter()
-                .flat_map(|f| &f.methods)
-                .filter(|m| m.graph.dataflow_truncated.is_some())
-                .count(),
-            elapsed_ms: started.elapsed().as_millis() as u64,
+        let (spec, builder) = self.project_supervisor(&project);
+        self.builds
+            .start_child(spec)
+            .await
+            .map_err(|e| CpgError::Unavailable("project_builds", e.to_string().into()))?;
+        info!(%project, "project build supervisor started");
+        self.projects.insert(project, builder.clone());
+        Ok(builder)
+    }
+
+    /// `project:<name>`, rest_for_one: the state first, then the builder that depends on it
+    /// (a restarted state means a build in flight read a state that is gone).
+    fn project_supervisor(&self, project: &str) -> (ChildSpec, ServiceRef<ProjectBuilder>) {
+        let (state_spec, state) = {
+            let (project, dir) = (project.to_owned(), self.state_dir.clone());
+            ChildSpec::service("state", move || {
+                ProjectState::new(project.clone(), dir.clone())
+            })
         };
-        match self
-            .storage
-            .call(StorageCall::Put {
-                project,
-                cpg: Arc::new(cpg),
+        let (builder_spec, builder) = {
+            let (project, cx) = (project.to_owned(), self.cx.clone());
+            ChildSpec::service("builder", move || {
+                ProjectBuilder::new(project.clone(), state.clone(), cx.clone())
             })
-            .await
-        {
-            Ok(Ok(StorageReply::Stored)) => {}
-            Ok(Ok(other)) => {
-                return Err(CpgError::Unavailable(
-                    "cpg_storage",
-                    format!("unexpected reply {other:?}").into(),
-                ))
-            }
-            Ok(Err(e)) => return Err(e),
-            Err(e) => return Err(CpgError::Unavailable("cpg_storage", e.to_string().into())),
-        }
-        info!(
-            project = %report.project,
-            files = report.files,
-            methods = report.methods,
-            failures = report.failures.len(),
-            elapsed_ms = report.elapsed_ms,
-            "project graph built"
-        );
-        Ok(report)
+        };
+        let spec = SupervisorSpec::new(format!("project:{project}"))
+            .strategy(Strategy::RestForOne)
+            .intensity(PROJECT_MAX_RESTARTS, PROJECT_RESTART_WINDOW)
+            .child(state_spec)
+            .child(builder_spec)
+            .into_child_spec()
+            // Not restarted by project_builds: the orchestrator starts a new one on demand.
+            .restart(Restart::Temporary);
+        (spec, builder)
     }
 }
 
 impl Service for CpgOrchestrator {
     type Call = OrchestratorCall;
-    type Reply = Result<BuildReport, CpgError>;
+    type Reply = Result<OrchestratorReply, CpgError>;
     type Cast = ();
     type Info = ();
+
+    async fn init(&mut self, _ctx: &mut Context<Self>) -> Result<(), InitError> {
+        // Supervisors a previous incarnation started are not in this one's map; stop them so
+        // two builders never serve one project.
+        let leftovers = self
+            .builds
+            .which_children()
+            .await
+            .map_err(|e| -> InitError { e.to_string().into() })?;
+        for child in leftovers {
+            if let Some(pid) = child.pid {
+                if let Err(error) = self.builds.terminate_child(pid).await {
+                    warn!(id = %child.id, %error, "could not stop a leftover project supervisor");
+                }
+            }
+        }
+        Ok(())
+    }
 
     async fn handle_call(
         &mut self,
@@ -262,9 +176,20 @@ impl Service for CpgOrchestrator {
         _ctx: &mut Context<Self>,
     ) -> Self::Reply {
         match call {
-            OrchestratorCall::Build { project, root } => {
+            OrchestratorCall::Builder { project } => {
                 let span = info_span!("cpg_orchestrator", %project);
-                self.build(project, root).instrument(span).await
+                let builder = self.builder(project).instrument(span).await?;
+                Ok(OrchestratorReply::Builder(builder))
+            }
+            OrchestratorCall::Projects => {
+                let mut names: Vec<String> = self
+                    .projects
+                    .iter()
+                    .filter(|(_, b)| b.is_accepting())
+                    .map(|(p, _)| p.clone())
+                    .collect();
+                names.sort();
+                Ok(OrchestratorReply::Projects(names))
             }
         }
     }

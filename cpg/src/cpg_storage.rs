@@ -11,6 +11,7 @@ use elixir_scope_runtime_core::{Context, InitError, Service};
 use serde::{Deserialize, Serialize};
 use tracing::{debug, info, info_span, warn, Instrument};
 
+use crate::build_state::escaped_file_name;
 use crate::call_graph::{MethodId, MethodInfo};
 use crate::error::CpgError;
 use crate::export::{call_graph_to_dot, method_to_dot, project_to_json};
@@ -68,6 +69,13 @@ pub enum StorageCall {
         project: String,
         method: Option<MethodId>,
     },
+    /// Makes the service panic (fault-injection builds only).
+    #[cfg(feature = "fault-injection")]
+    Crash,
+    /// Makes this incarnation panic while handling its next `Put`, so the caller's call is
+    /// lost with it (fault-injection builds only).
+    #[cfg(feature = "fault-injection")]
+    CrashOnNextPut,
 }
 
 /// Replies of [`CpgStorage`]; each request has one success shape.
@@ -88,6 +96,8 @@ pub enum StorageReply {
 pub struct CpgStorage {
     projects: HashMap<String, Arc<ProjectCpg>>,
     data_dir: Option<PathBuf>,
+    #[cfg(feature = "fault-injection")]
+    crash_on_put: bool,
 }
 
 /// Suffix of persisted project files.
@@ -105,25 +115,16 @@ struct Persisted {
     cpg: ProjectCpg,
 }
 
-/// A file name for a project name: safe characters kept, the rest `%XX`-escaped.
 fn file_name(project: &str) -> String {
-    let mut out = String::new();
-    for b in project.bytes() {
-        if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out + PERSISTED_SUFFIX
+    escaped_file_name(project, PERSISTED_SUFFIX)
 }
 
 impl CpgStorage {
     /// A storage that persists projects under `data_dir` (created when missing).
     pub fn persistent(data_dir: impl Into<PathBuf>) -> Self {
         CpgStorage {
-            projects: HashMap::new(),
             data_dir: Some(data_dir.into()),
+            ..CpgStorage::default()
         }
     }
 
@@ -192,7 +193,18 @@ impl CpgStorage {
     fn answer(&mut self, call: StorageCall) -> Result<StorageReply, CpgError> {
         use StorageCall as C;
         Ok(match call {
+            #[cfg(feature = "fault-injection")]
+            C::Crash => panic!("injected fault: cpg_storage crashes"),
+            #[cfg(feature = "fault-injection")]
+            C::CrashOnNextPut => {
+                self.crash_on_put = true;
+                StorageReply::Stored
+            }
             C::Put { project, cpg } => {
+                #[cfg(feature = "fault-injection")]
+                if self.crash_on_put {
+                    panic!("injected fault: cpg_storage crashes storing {project}");
+                }
                 self.persist(&project, &cpg)?;
                 debug!(%project, methods = cpg.call_graph.methods.len(), "stored");
                 self.projects.insert(project, cpg);
@@ -290,5 +302,9 @@ fn request_name(call: &StorageCall) -> &'static str {
         StorageCall::DefUse { .. } => "def_use",
         StorageCall::ExportJson { .. } => "export_json",
         StorageCall::ExportDot { .. } => "export_dot",
+        #[cfg(feature = "fault-injection")]
+        StorageCall::Crash => "crash",
+        #[cfg(feature = "fault-injection")]
+        StorageCall::CrashOnNextPut => "crash_on_next_put",
     }
 }

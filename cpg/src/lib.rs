@@ -41,6 +41,7 @@
 //! ```
 
 mod build_options;
+mod build_state;
 mod call_graph;
 mod call_resolution;
 mod control_dependence;
@@ -54,15 +55,22 @@ mod export;
 mod file_cpg;
 mod flow_builder;
 mod graph;
+mod project_builder;
 mod project_cpg;
+mod project_state;
 mod rust_flow;
 
 pub use build_options::BuildOptions;
+pub use build_state::{BuildState, FileState};
 pub use call_graph::{CallGraph, CallSite, CallTarget, MethodId, MethodInfo, UnresolvedReason};
 pub use control_dependence::{dominators, post_dominators};
-pub use cpg_layer::{CpgClient, CpgConfig, CpgLayer, ORCHESTRATOR_NAME, STORAGE_NAME, TASKS_NAME};
+pub use cpg_layer::{
+    CpgClient, CpgConfig, CpgLayer, BUILDS_NAME, ORCHESTRATOR_NAME, PROJECT_BUILDS_NAME,
+    STORAGE_NAME, TASKS_NAME,
+};
 pub use cpg_orchestrator::{
     default_file_builder, BuildReport, CpgOrchestrator, FileBuilder, OrchestratorCall,
+    OrchestratorReply,
 };
 pub use cpg_storage::{CpgStorage, StorageCall, StorageReply};
 pub use data_flow::DEFAULT_DATAFLOW_WORK_LIMIT;
@@ -73,4 +81,6 @@ pub use graph::{
     CfgLabel, DefUse, Edge, EdgeKind, MethodGraph, Node, NodeId, NodeKind, VarId, Variable,
     WorkBoundHit, CODE_LIMIT,
 };
+pub use project_builder::{BuildContext, ProjectBuildCall, ProjectBuildCast, ProjectBuilder};
 pub use project_cpg::{build_project, BuildFailure, ProjectCpg};
+pub use project_state::{ProjectState, ProjectStateCall, ProjectStateReply};

@@ -1,0 +1,343 @@
+//! Per-project build supervision and storage faults during builds: two projects build at
+//! the same time, a panicking build of one project leaves the other alone, CpgStorage
+//! crashing (a real panic) while builds run loses neither the persisted graphs nor the
+//! builds, and the incremental state survives restarts of the builder and of the layer.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+use elixir_scope_cpg::{
+    build_file, BuildState, CpgClient, CpgConfig, CpgError, CpgLayer, FileBuilder,
+    ProjectBuildCast, StorageCall, StorageReply,
+};
+use elixir_scope_runtime_core::CallError;
+use tokio::sync::mpsc;
+use tokio::time::timeout;
+
+/// Every wait in these tests is for an event; this only bounds a broken run.
+const LIMIT: Duration = Duration::from_secs(20);
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// A project `name` (a lowercase word) with a module calling into a second, "slow" file.
+fn project(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let module = format!("{}{}", name[..1].to_uppercase(), &name[1..]);
+    write(
+        dir.path(),
+        &format!("lib/{name}.ex"),
+        &format!("defmodule {module} do\n  def run(x), do: {module}.Slow.work(x)\nend\n"),
+    );
+    write(
+        dir.path(),
+        &format!("lib/{name}_slow.ex"),
+        &format!("defmodule {module}.Slow do\n  def work(x), do: x + 1\nend\n"),
+    );
+    dir
+}
+
+/// A latch the file builder blocks on (file tasks run on runtime threads, so the tests
+/// use enough worker threads for the blocked ones).
+#[derive(Default)]
+struct Latch {
+    open: Mutex<bool>,
+    changed: Condvar,
+}
+
+impl Latch {
+    fn open(&self) {
+        *self.open.lock().unwrap() = true;
+        self.changed.notify_all();
+    }
+
+    /// Whether it opened within the limit.
+    fn wait(&self) -> bool {
+        let guard = self.open.lock().unwrap();
+        let (_guard, waited) = self
+            .changed
+            .wait_timeout_while(guard, LIMIT, |open| !*open)
+            .unwrap();
+        !waited.timed_out()
+    }
+}
+
+/// A file builder that, while armed, reports each `*_slow.ex` file it starts on `entered`
+/// and then waits for `latch`.
+struct Gated {
+    armed: Arc<AtomicBool>,
+    latch: Arc<Latch>,
+    entered: mpsc::UnboundedReceiver<String>,
+    builder: FileBuilder,
+}
+
+fn gated() -> Gated {
+    let armed = Arc::new(AtomicBool::new(false));
+    let latch = Arc::new(Latch::default());
+    let (tx, entered) = mpsc::unbounded_channel();
+    let builder: FileBuilder = {
+        let (armed, latch) = (armed.clone(), latch.clone());
+        Arc::new(move |parsed, options| {
+            let path = &parsed.model.path;
+            if path.ends_with("_slow.ex") && armed.load(Ordering::SeqCst) {
+                let _ = tx.send(path.clone());
+                assert!(latch.wait(), "latch for {path} never opened");
+            }
+            build_file(parsed, options)
+        })
+    };
+    Gated {
+        armed,
+        latch,
+        entered,
+        builder,
+    }
+}
+
+async fn next_entered(rx: &mut mpsc::UnboundedReceiver<String>) -> String {
+    timeout(LIMIT, rx.recv())
+        .await
+        .expect("a gated file build started")
+        .expect("builder alive")
+}
+
+fn persistent(data: &Path) -> CpgConfig {
+    CpgConfig {
+        data_dir: Some(data.to_path_buf()),
+        ..CpgConfig::default()
+    }
+}
+
+async fn method_names(cpg: &CpgClient, project: &str) -> Vec<String> {
+    let p = cpg.project(project).await.unwrap();
+    let mut names: Vec<String> = p
+        .call_graph
+        .methods
+        .iter()
+        .map(|m| m.display_name())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn storage_crashing_during_builds_comes_back_with_persisted_graphs_and_builds_finish() {
+    let (a, b, data) = (
+        project("alpha"),
+        project("beta"),
+        tempfile::tempdir().unwrap(),
+    );
+    let mut gate = gated();
+    let (sup, cpg) = CpgLayer::start_with_builder(persistent(data.path()), gate.builder.clone())
+        .await
+        .unwrap();
+    cpg.build("alpha", a.path()).await.unwrap();
+    let persisted = method_names(&cpg, "alpha").await;
+    assert_eq!(persisted, vec!["Alpha.Slow.work/1", "Alpha.run/1"]);
+
+    // A's slow file changes, so its rebuild parses it again and blocks on the latch; B is
+    // new and blocks the same way. Both builds are in flight when storage crashes.
+    write(
+        a.path(),
+        "lib/alpha_slow.ex",
+        "defmodule Alpha.Slow do\n  def work(x), do: x + 1\n  def more(x), do: work(x)\nend\n",
+    );
+    gate.armed.store(true, Ordering::SeqCst);
+    let build_a = tokio::spawn({
+        let (cpg, root) = (cpg.clone(), a.path().to_path_buf());
+        async move { cpg.build("alpha", &root).await }
+    });
+    let build_b = tokio::spawn({
+        let (cpg, root) = (cpg.clone(), b.path().to_path_buf());
+        async move { cpg.build("beta", &root).await }
+    });
+    let mut started = vec![
+        next_entered(&mut gate.entered).await,
+        next_entered(&mut gate.entered).await,
+    ];
+    started.sort();
+    assert_eq!(started, vec!["lib/alpha_slow.ex", "lib/beta_slow.ex"]);
+
+    let old_pid = cpg.storage().pid().unwrap();
+    let crash = cpg.storage().call(StorageCall::Crash).await;
+    assert!(matches!(crash, Err(CallError::Crashed { .. })), "{crash:?}");
+    // The next incarnation loaded A's persisted graph; A's rebuild is still running.
+    assert_eq!(method_names(&cpg, "alpha").await, persisted);
+    assert_ne!(cpg.storage().pid(), Some(old_pid));
+    assert!(!build_a.is_finished() && !build_b.is_finished());
+
+    gate.latch.open();
+    let report_a = timeout(LIMIT, build_a).await.unwrap().unwrap().unwrap();
+    let report_b = timeout(LIMIT, build_b).await.unwrap().unwrap().unwrap();
+    assert_eq!((report_a.rebuilt, report_a.reused), (1, 1));
+    assert_eq!((report_b.files, report_b.methods), (2, 2));
+    assert!(report_a.failures.is_empty() && report_b.failures.is_empty());
+    assert_eq!(
+        method_names(&cpg, "alpha").await,
+        vec!["Alpha.Slow.more/1", "Alpha.Slow.work/1", "Alpha.run/1"]
+    );
+
+    // Both builds reached the disk through the new incarnation: a second crash loses none.
+    let crash = cpg.storage().call(StorageCall::Crash).await;
+    assert!(crash.is_err());
+    assert_eq!(
+        method_names(&cpg, "beta").await,
+        vec!["Beta.Slow.work/1", "Beta.run/1"]
+    );
+    assert_eq!(method_names(&cpg, "alpha").await.len(), 3);
+    sup.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_lost_to_a_storage_crash_is_retried_on_the_next_incarnation() {
+    let (a, data) = (project("alpha"), tempfile::tempdir().unwrap());
+    let (sup, cpg) = CpgLayer::start(persistent(data.path())).await.unwrap();
+    let old_pid = cpg.storage().pid().unwrap();
+    let armed = cpg.storage().call(StorageCall::CrashOnNextPut).await;
+    assert!(matches!(armed, Ok(Ok(StorageReply::Stored))));
+
+    // Storage panics handling the build's Put; the builder sends it again and succeeds.
+    let report = cpg.build("alpha", a.path()).await.unwrap();
+    assert_eq!(report.files, 2);
+    assert_ne!(cpg.storage().pid(), Some(old_pid));
+    assert_eq!(method_names(&cpg, "alpha").await.len(), 2);
+    sup.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_projects_build_at_the_same_time() {
+    let (a, b) = (project("alpha"), project("beta"));
+    // Each project's slow file waits until the other project's has started: a run that
+    // built one project after the other would time out here and fail both files.
+    let (alpha_started, beta_started) = (Arc::new(Latch::default()), Arc::new(Latch::default()));
+    let builder: FileBuilder = {
+        let (alpha_started, beta_started) = (alpha_started.clone(), beta_started.clone());
+        Arc::new(move |parsed, options| {
+            match parsed.model.path.as_str() {
+                "lib/alpha_slow.ex" => {
+                    alpha_started.open();
+                    assert!(beta_started.wait(), "beta never started while alpha ran");
+                }
+                "lib/beta_slow.ex" => {
+                    beta_started.open();
+                    assert!(alpha_started.wait(), "alpha never started while beta ran");
+                }
+                _ => {}
+            }
+            build_file(parsed, options)
+        })
+    };
+    let (sup, cpg) = CpgLayer::start_with_builder(CpgConfig::default(), builder)
+        .await
+        .unwrap();
+    let (ra, rb) = tokio::join!(cpg.build("alpha", a.path()), cpg.build("beta", b.path()));
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    assert!(ra.failures.is_empty(), "{:?}", ra.failures);
+    assert!(rb.failures.is_empty(), "{:?}", rb.failures);
+    assert_eq!((ra.methods, rb.methods), (2, 2));
+
+    // One build supervisor per project.
+    let children = cpg.project_builds().which_children().await.unwrap();
+    let mut ids: Vec<String> = children.iter().map(|c| c.id.to_string()).collect();
+    ids.sort();
+    assert_eq!(ids, vec!["project:alpha", "project:beta"]);
+    sup.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_panicking_build_of_one_project_leaves_the_other_alone() {
+    let (a, b) = (project("alpha"), project("beta"));
+    let mut gate = gated();
+    let (sup, cpg) = CpgLayer::start_with_builder(CpgConfig::default(), gate.builder.clone())
+        .await
+        .unwrap();
+    cpg.build("alpha", a.path()).await.unwrap();
+    cpg.build("beta", b.path()).await.unwrap();
+    let alpha = cpg.project_builder("alpha").await.unwrap();
+    let beta = cpg.project_builder("beta").await.unwrap();
+    let (alpha_pid, beta_pid) = (alpha.pid().unwrap(), beta.pid().unwrap());
+
+    // B rebuilds (blocked in its file task) while A's build panics.
+    write(
+        b.path(),
+        "lib/beta_slow.ex",
+        "defmodule Beta.Slow do\n  def work(x), do: x\nend\n",
+    );
+    gate.armed.store(true, Ordering::SeqCst);
+    let build_b = tokio::spawn({
+        let (cpg, root) = (cpg.clone(), b.path().to_path_buf());
+        async move { cpg.build("beta", &root).await }
+    });
+    assert_eq!(next_entered(&mut gate.entered).await, "lib/beta_slow.ex");
+    gate.armed.store(false, Ordering::SeqCst);
+    alpha.cast(ProjectBuildCast::PanicNextBuild).unwrap();
+    let failed = cpg.build("alpha", a.path()).await.unwrap_err();
+    assert!(
+        matches!(failed, CpgError::Unavailable("cpg_project_builder", _)),
+        "{failed:?}"
+    );
+
+    gate.latch.open();
+    let report_b = timeout(LIMIT, build_b).await.unwrap().unwrap().unwrap();
+    assert_eq!((report_b.rebuilt, report_b.reused), (1, 1));
+    assert_eq!(
+        beta.pid(),
+        Some(beta_pid),
+        "beta's builder was not restarted"
+    );
+
+    // A's builder came back (a new incarnation, same handle) and its state survived the
+    // crash: nothing changed, so nothing is rebuilt.
+    let again = cpg.build("alpha", a.path()).await.unwrap();
+    assert_ne!(alpha.pid(), Some(alpha_pid));
+    assert_eq!((again.rebuilt, again.reused), (0, 2));
+    assert_eq!(method_names(&cpg, "alpha").await.len(), 2);
+    sup.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_layer_rebuilds_only_files_changed_since_the_last_build() {
+    let (a, data) = (project("alpha"), tempfile::tempdir().unwrap());
+    let (sup, cpg) = CpgLayer::start(persistent(data.path())).await.unwrap();
+    let first = cpg.build("alpha", a.path()).await.unwrap();
+    assert_eq!((first.rebuilt, first.reused), (2, 0));
+    sup.shutdown().await;
+
+    // A new layer (as after a process restart) over the same data directory.
+    let (sup, cpg) = CpgLayer::start(persistent(data.path())).await.unwrap();
+    let same = cpg.build("alpha", a.path()).await.unwrap();
+    assert_eq!((same.rebuilt, same.reused, same.methods), (0, 2, 2));
+    sup.shutdown().await;
+
+    write(
+        a.path(),
+        "lib/alpha.ex",
+        "defmodule Alpha do\n  def run(x), do: Alpha.Slow.work(x)\n  def twice(x), do: run(run(x))\nend\n",
+    );
+    let (sup, cpg) = CpgLayer::start(persistent(data.path())).await.unwrap();
+    let changed = cpg.build("alpha", a.path()).await.unwrap();
+    assert_eq!(
+        (changed.rebuilt, changed.reused, changed.methods),
+        (1, 1, 3)
+    );
+    let p = cpg.project("alpha").await.unwrap();
+    let twice = p.find_methods("Alpha.twice/1")[0].id;
+    let run = p.find_methods("Alpha.run/1")[0].id;
+    assert_eq!(p.call_graph.callees(twice), vec![run]);
+    sup.shutdown().await;
+
+    // A corrupt state costs one full rebuild, not an error.
+    let state = BuildState::path(&data.path().join("builds"), "alpha");
+    let bytes = std::fs::read(&state).unwrap();
+    std::fs::write(&state, &bytes[..bytes.len() / 2]).unwrap();
+    let (sup, cpg) = CpgLayer::start(persistent(data.path())).await.unwrap();
+    let full = cpg.build("alpha", a.path()).await.unwrap();
+    assert_eq!((full.rebuilt, full.reused, full.methods), (2, 0, 3));
+    assert!(full.failures.is_empty());
+    sup.shutdown().await;
+}
