@@ -54,12 +54,12 @@ pub enum UnresolvedReason {
     /// The target is computed at run time (`fun.(x)`, `mod.f()`, `(expr)(x)`).
     Dynamic,
     /// The module or crate is not part of the project (standard library, Erlang, a
-    /// dependency).
+    /// dependency; `Kernel` for its auto-imported functions such as `is_binary/1`).
     ExternalModule { module: String },
     /// The module is in the project but defines no function of that name and arity.
     NoSuchFunction { module: String },
-    /// A local name defined neither in the module nor in a project module it imports
-    /// (Kernel, an external import, a glob from outside).
+    /// A local name defined neither in the module, nor in a project module it imports, nor
+    /// among Kernel's functions (an external import without `only:`, a glob from outside).
     NotInScope,
     /// Several project methods fit (Rust method by name); `candidates` of them.
     Ambiguous { candidates: u32 },

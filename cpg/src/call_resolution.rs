@@ -11,6 +11,7 @@ use elixir_scope_ast::{
 };
 
 use crate::call_graph::{CallTarget, MethodId, UnresolvedReason};
+use crate::kernel_functions::is_kernel_function;
 
 struct ElixirFn {
     id: MethodId,
@@ -279,12 +280,23 @@ impl<'a> Resolver<'a> {
                     && matches!(only, Some(ImportFilter::Functions(list))
                         if list.iter().any(|(n, a)| n.as_str() == call.name.as_str() && *a == call.arity))
             });
-            return Err(match external {
-                Some((module, _, _)) => UnresolvedReason::ExternalModule {
+            if let Some((module, _, _)) = external {
+                return Err(UnresolvedReason::ExternalModule {
                     module: module.clone(),
-                },
-                None => UnresolvedReason::NotInScope,
-            });
+                });
+            }
+            // Kernel is imported everywhere unless an `import Kernel` leaves the function out.
+            let kernel_imported = scope
+                .imports
+                .iter()
+                .filter(|(module, _, _)| module == "Kernel")
+                .all(|(_, only, except)| kernel_filter_allows(only, except, call));
+            if kernel_imported && is_kernel_function(&call.name, call.arity) {
+                return Err(UnresolvedReason::ExternalModule {
+                    module: "Kernel".to_owned(),
+                });
+            }
+            return Err(UnresolvedReason::NotInScope);
         }
         if call.qualifier.first().is_some_and(|q| q.starts_with(':')) {
             return Err(UnresolvedReason::ExternalModule {
@@ -565,6 +577,28 @@ fn filter_allows(filter: &ImportFilter, f: &ElixirFn, arity: u32) -> bool {
             _ => false,
         },
     }
+}
+
+/// Whether `import Kernel, only: ..., except: ...` keeps the Kernel function `call` names.
+fn kernel_filter_allows(
+    only: &Option<ImportFilter>,
+    except: &Option<ImportFilter>,
+    call: &Call,
+) -> bool {
+    let listed = |list: &[(elixir_scope_ast::Name, u32)]| {
+        list.iter()
+            .any(|(n, a)| n.as_str() == call.name.as_str() && *a == call.arity)
+    };
+    let only_ok = match only {
+        None => true,
+        Some(ImportFilter::Functions(list)) => listed(list),
+        Some(ImportFilter::Category(c)) => c.as_str() == "functions",
+    };
+    let except_ok = match except {
+        Some(ImportFilter::Functions(list)) => !listed(list),
+        _ => true,
+    };
+    only_ok && except_ok
 }
 
 /// Path segments as owned strings, whatever string type the model uses.

@@ -55,6 +55,7 @@ mod export;
 mod file_cpg;
 mod flow_builder;
 mod graph;
+mod kernel_functions;
 mod project_builder;
 mod project_cpg;
 mod project_state;
