@@ -15,7 +15,7 @@ use elixir_scope_ast::tree_sitter::Node;
 use serde::{Deserialize, Serialize};
 
 use crate::elixir_syntax::{self, Construct};
-use crate::syntax::{preorder, text};
+use crate::syntax::text;
 
 /// ABC counts and magnitude.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -39,73 +39,76 @@ fn magnitude(a: u32, b: u32, c: u32) -> f64 {
     (f64::from(a).powi(2) + f64::from(b).powi(2) + f64::from(c).powi(2)).sqrt()
 }
 
-/// ABC of one Elixir `def` clause node.
-pub(crate) fn elixir_clause(clause: Node<'_>, source: &str) -> Abc {
-    let (mut a, mut b, mut c) = (0, 0, 0);
-    let head = elixir_syntax::clause_head_call(&clause).map(|h| h.id());
-    preorder(clause, |node| {
+/// ABC tallies over the nodes of one function.
+#[derive(Default)]
+pub(crate) struct AbcCounter {
+    a: u32,
+    b: u32,
+    c: u32,
+}
+
+impl AbcCounter {
+    /// Counts one node of an Elixir clause. `is_definition` is true for the clause's own
+    /// `def` call and its head call (`name(params)`), which are not calls the function makes.
+    pub(crate) fn elixir_node(
+        &mut self,
+        node: &Node<'_>,
+        construct: Option<Construct>,
+        is_definition: bool,
+        source: &str,
+    ) {
         match node.kind() {
-            "binary_operator" => match elixir_syntax::binary_operator(&node, source) {
-                Some("=") => a += 1,
-                Some("==" | "!=" | "===" | "!==" | "<" | ">" | "<=" | ">=" | "=~") => c += 1,
+            "binary_operator" => match elixir_syntax::binary_operator(node, source) {
+                Some("=") => self.a += 1,
+                Some("==" | "!=" | "===" | "!==" | "<" | ">" | "<=" | ">=" | "=~") => self.c += 1,
                 _ => {}
             },
-            "call" if node.id() != clause.id() && Some(node.id()) != head => {
-                match elixir_syntax::construct(&node, source) {
-                    Some(Construct::Case | Construct::Cond | Construct::Receive) => {
-                        c += elixir_syntax::do_block_clauses(&node);
-                    }
-                    Some(_) => {}
-                    None => b += 1,
+            "call" if !is_definition => match construct {
+                Some(Construct::Case | Construct::Cond | Construct::Receive) => {
+                    self.c += elixir_syntax::do_block_clauses(node);
                 }
-            }
-            "else_block" | "rescue_block" | "catch_block" => c += 1,
+                Some(_) => {}
+                None => self.b += 1,
+            },
+            "else_block" | "rescue_block" | "catch_block" => self.c += 1,
             "pair" => {
                 if let Some(key) = node.child_by_field_name("key") {
                     if text(&key, source).trim().trim_end_matches(':') == "else" {
-                        c += 1;
+                        self.c += 1;
                     }
                 }
             }
             _ => {}
         }
-        true
-    });
-    Abc {
-        assignments: a,
-        branches: b,
-        conditions: c,
-        magnitude: magnitude(a, b, c),
     }
-}
 
-/// ABC of one Rust `function_item` node.
-pub(crate) fn rust_function(function: Node<'_>, source: &str) -> Abc {
-    let (mut a, mut b, mut c) = (0, 0, 0);
-    preorder(function, |node| {
+    /// Counts one node of a Rust function.
+    pub(crate) fn rust_node(&mut self, node: &Node<'_>, source: &str) {
         match node.kind() {
-            "function_item" if node.id() != function.id() => return false,
-            "let_declaration" if node.child_by_field_name("value").is_some() => a += 1,
-            "assignment_expression" | "compound_assignment_expr" => a += 1,
-            "call_expression" | "macro_invocation" => b += 1,
+            "let_declaration" if node.child_by_field_name("value").is_some() => self.a += 1,
+            "assignment_expression" | "compound_assignment_expr" => self.a += 1,
+            "call_expression" | "macro_invocation" => self.b += 1,
             "binary_expression" => {
                 if matches!(
                     node.child_by_field_name("operator")
                         .map(|o| text(&o, source)),
                     Some("==" | "!=" | "<" | ">" | "<=" | ">=")
                 ) {
-                    c += 1;
+                    self.c += 1;
                 }
             }
-            "else_clause" | "match_arm" => c += 1,
+            "else_clause" | "match_arm" => self.c += 1,
             _ => {}
         }
-        true
-    });
-    Abc {
-        assignments: a,
-        branches: b,
-        conditions: c,
-        magnitude: magnitude(a, b, c),
+    }
+
+    /// The counts and their magnitude.
+    pub(crate) fn finish(&self) -> Abc {
+        Abc {
+            assignments: self.a,
+            branches: self.b,
+            conditions: self.c,
+            magnitude: magnitude(self.a, self.b, self.c),
+        }
     }
 }

@@ -22,46 +22,31 @@
 use elixir_scope_ast::tree_sitter::Node;
 
 use crate::elixir_syntax::{self, Construct};
-use crate::syntax::{preorder, text};
+use crate::syntax::text;
 
-/// Credo's count for one Elixir `def` clause node.
-pub(crate) fn elixir_clause(clause: Node<'_>, source: &str) -> u32 {
-    let mut complexity = 1;
-    preorder(clause, |node| {
-        if let Some(c) = elixir_syntax::construct(&node, source) {
-            complexity += match c {
-                Construct::If | Construct::Unless | Construct::For | Construct::Try => 1,
-                Construct::Case | Construct::Cond => elixir_syntax::do_block_clauses(&node),
-                Construct::With | Construct::Receive | Construct::AnonymousFn => 0,
-            };
-        } else if elixir_syntax::boolean_operator(&node, source).is_some() {
-            complexity += 1;
-        }
-        true
-    });
-    complexity
+/// What `node` adds to an Elixir clause's count (Credo's rules); `construct` is
+/// `elixir_syntax::construct(node)`.
+pub(crate) fn elixir_node(node: &Node<'_>, construct: Option<Construct>, source: &str) -> u32 {
+    match construct {
+        Some(Construct::If | Construct::Unless | Construct::For | Construct::Try) => 1,
+        Some(Construct::Case | Construct::Cond) => elixir_syntax::do_block_clauses(node),
+        Some(Construct::With | Construct::Receive | Construct::AnonymousFn) => 0,
+        None => u32::from(elixir_syntax::boolean_operator(node, source).is_some()),
+    }
 }
 
-/// rust-code-analysis' count for one Rust `function_item` node.
-pub(crate) fn rust_function(function: Node<'_>, source: &str) -> u32 {
-    let mut complexity = 1;
-    preorder(function, |node| {
-        if node.kind() == "function_item" && node.id() != function.id() {
-            return false;
-        }
-        complexity += match node.kind() {
-            "if_expression" | "for_expression" | "while_expression" | "loop_expression"
-            | "match_arm" | "try_expression" => 1,
-            // A match-arm guard (`pat if cond =>`) is an `if` token in rust-code-analysis.
-            "match_pattern" => u32::from(node.child_by_field_name("condition").is_some()),
-            "binary_expression" => u32::from(matches!(
-                node.child_by_field_name("operator")
-                    .map(|o| text(&o, source)),
-                Some("&&" | "||")
-            )),
-            _ => 0,
-        };
-        true
-    });
-    complexity
+/// What `node` adds to a Rust function's count (rust-code-analysis' rules).
+pub(crate) fn rust_node(node: &Node<'_>, source: &str) -> u32 {
+    match node.kind() {
+        "if_expression" | "for_expression" | "while_expression" | "loop_expression"
+        | "match_arm" | "try_expression" => 1,
+        // A match-arm guard (`pat if cond =>`) is an `if` token in rust-code-analysis.
+        "match_pattern" => u32::from(node.child_by_field_name("condition").is_some()),
+        "binary_expression" => u32::from(matches!(
+            node.child_by_field_name("operator")
+                .map(|o| text(&o, source)),
+            Some("&&" | "||")
+        )),
+        _ => 0,
+    }
 }

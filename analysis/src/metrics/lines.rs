@@ -11,10 +11,9 @@
 //!   keyword body.
 
 use elixir_scope_ast::tree_sitter::Node;
-use elixir_scope_ast::Language;
 use serde::{Deserialize, Serialize};
 
-use crate::syntax::{children, preorder, text};
+use crate::syntax::{preorder, text};
 
 /// Line counts; see the module docs for each field's rule.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,63 +95,42 @@ fn mark(flags: &mut [bool], node: &Node<'_>) {
     }
 }
 
-/// Logical lines (statements) in one clause / function node.
-pub(crate) fn logical(node: Node<'_>, language: Language, source: &str) -> u32 {
-    match language {
-        Language::Elixir => elixir_logical(node, source),
-        Language::Rust => rust_logical(node),
+/// Statements `node` contributes to an Elixir clause's `lloc`: the expressions directly in
+/// a body block, or 1 for a `do:` / `else:` keyword body.
+pub(crate) fn elixir_statements(node: &Node<'_>, source: &str) -> u32 {
+    match node.kind() {
+        "do_block" | "else_block" | "after_block" | "rescue_block" | "catch_block" | "body" => {
+            let mut cursor = node.walk();
+            node.children(&mut cursor)
+                .filter(|c| {
+                    c.is_named()
+                        && !is_comment(c.kind())
+                        && !matches!(
+                            c.kind(),
+                            "stab_clause"
+                                | "else_block"
+                                | "after_block"
+                                | "rescue_block"
+                                | "catch_block"
+                        )
+                })
+                .count() as u32
+        }
+        "pair" => node.child_by_field_name("key").map_or(0, |key| {
+            let k = text(&key, source).trim().trim_end_matches(':');
+            u32::from(matches!(k, "do" | "else"))
+        }),
+        _ => 0,
     }
 }
 
-fn elixir_logical(clause: Node<'_>, source: &str) -> u32 {
-    let mut count = 0;
-    preorder(clause, |node| {
-        match node.kind() {
-            "do_block" | "else_block" | "after_block" | "rescue_block" | "catch_block" | "body" => {
-                count += children(&node)
-                    .iter()
-                    .filter(|c| {
-                        c.is_named()
-                            && !is_comment(c.kind())
-                            && !matches!(
-                                c.kind(),
-                                "stab_clause"
-                                    | "else_block"
-                                    | "after_block"
-                                    | "rescue_block"
-                                    | "catch_block"
-                            )
-                    })
-                    .count() as u32;
-            }
-            "pair" => {
-                if let Some(key) = node.child_by_field_name("key") {
-                    let k = text(&key, source).trim().trim_end_matches(':');
-                    if matches!(k, "do" | "else") {
-                        count += 1;
-                    }
-                }
-            }
-            _ => {}
-        }
-        true
-    });
-    count
-}
-
-fn rust_logical(function: Node<'_>) -> u32 {
-    let mut count = 0;
-    preorder(function, |node| {
-        if node.kind() == "function_item" && node.id() != function.id() {
-            return false;
-        }
-        if node.kind() == "block" {
-            count += children(&node)
-                .iter()
-                .filter(|c| c.is_named() && !is_comment(c.kind()))
-                .count() as u32;
-        }
-        true
-    });
-    count
+/// Statements `node` contributes to a Rust function's `lloc`: those of a block.
+pub(crate) fn rust_statements(node: &Node<'_>) -> u32 {
+    if node.kind() != "block" {
+        return 0;
+    }
+    let mut cursor = node.walk();
+    node.children(&mut cursor)
+        .filter(|c| c.is_named() && !is_comment(c.kind()))
+        .count() as u32
 }

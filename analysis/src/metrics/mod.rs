@@ -3,6 +3,7 @@
 
 mod abc;
 mod boolean_sequences;
+mod clause_walk;
 mod cognitive;
 mod cyclomatic;
 mod halstead;
@@ -102,21 +103,22 @@ struct ClauseMetrics {
 }
 
 fn clause_metrics(node: Node<'_>, language: Language, source: &str) -> ClauseMetrics {
-    match language {
-        Language::Elixir => ClauseMetrics {
-            cyclomatic: cyclomatic::elixir_clause(node, source),
-            cognitive: cognitive::elixir_clause(node, source),
-            nesting: nesting::elixir_clause(node, source),
-            lloc: lines::logical(node, language, source),
-            abc: abc::elixir_clause(node, source),
-        },
-        Language::Rust => ClauseMetrics {
-            cyclomatic: cyclomatic::rust_function(node, source),
-            cognitive: cognitive::rust_function(node, source),
-            nesting: nesting::rust_function(node),
-            lloc: lines::logical(node, language, source),
-            abc: abc::rust_function(node, source),
-        },
+    let (structure, cognitive) = match language {
+        Language::Elixir => (
+            clause_walk::elixir_clause(node, source),
+            cognitive::elixir_clause(node, source),
+        ),
+        Language::Rust => (
+            clause_walk::rust_function(node, source),
+            cognitive::rust_function(node, source),
+        ),
+    };
+    ClauseMetrics {
+        cyclomatic: structure.cyclomatic,
+        cognitive,
+        nesting: structure.nesting,
+        lloc: structure.lloc,
+        abc: structure.abc,
     }
 }
 

@@ -8,58 +8,29 @@
 
 use elixir_scope_ast::tree_sitter::Node;
 
-use crate::elixir_syntax::{self, Construct};
+use crate::elixir_syntax::Construct;
 
-/// Maximum nesting depth inside one Elixir `def` clause node.
-pub(crate) fn elixir_clause(clause: Node<'_>, source: &str) -> u32 {
-    max_depth(
-        clause,
-        |node| {
-            matches!(
-                elixir_syntax::construct(node, source),
-                Some(
-                    Construct::If
-                        | Construct::Unless
-                        | Construct::Case
-                        | Construct::Cond
-                        | Construct::AnonymousFn
-                )
-            )
-        },
-        |_| false,
+/// True when an Elixir node nests what it contains (Credo's `if`, `unless`, `case`, `cond`,
+/// `fn`).
+pub(crate) fn elixir_nests(construct: Option<Construct>) -> bool {
+    matches!(
+        construct,
+        Some(
+            Construct::If
+                | Construct::Unless
+                | Construct::Case
+                | Construct::Cond
+                | Construct::AnonymousFn
+        )
     )
 }
 
-/// Maximum nesting depth inside one Rust `function_item` node.
-pub(crate) fn rust_function(function: Node<'_>) -> u32 {
-    let root = function.id();
-    max_depth(
-        function,
-        |node| match node.kind() {
-            "if_expression" => node.parent().is_none_or(|p| p.kind() != "else_clause"),
-            "match_expression" | "for_expression" | "while_expression" | "loop_expression"
-            | "closure_expression" => true,
-            _ => false,
-        },
-        move |node| node.kind() == "function_item" && node.id() != root,
-    )
-}
-
-fn max_depth<'t>(
-    root: Node<'t>,
-    nests: impl Fn(&Node<'t>) -> bool,
-    skip: impl Fn(&Node<'t>) -> bool,
-) -> u32 {
-    let mut deepest = 0;
-    let mut stack = vec![(root, 0u32)];
-    let mut cursor = root.walk();
-    while let Some((node, depth)) = stack.pop() {
-        if skip(&node) {
-            continue;
-        }
-        let depth = if nests(&node) { depth + 1 } else { depth };
-        deepest = deepest.max(depth);
-        stack.extend(node.children(&mut cursor).map(|c| (c, depth)));
+/// True when a Rust node nests what it contains.
+pub(crate) fn rust_nests(node: &Node<'_>) -> bool {
+    match node.kind() {
+        "if_expression" => node.parent().is_none_or(|p| p.kind() != "else_clause"),
+        "match_expression" | "for_expression" | "while_expression" | "loop_expression"
+        | "closure_expression" => true,
+        _ => false,
     }
-    deepest
 }
