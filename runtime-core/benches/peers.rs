@@ -187,49 +187,49 @@ fn plan(quick: bool) -> Vec<(Scenario, usize)> {
     let s = |full: usize, smoke: usize| if quick { smoke } else { full };
     let messages = s(1_000_000, 100_000);
     vec![
-        (Scenario::Spawn(10_000), s(15, 2)),
-        (Scenario::Spawn(100_000), s(5, 1)),
+        (Scenario::Spawn(10_000), s(31, 2)),
+        (Scenario::Spawn(100_000), s(9, 1)),
         // Many short rounds: the median then shrugs off load from other processes.
-        (Scenario::Call(s(2_000, 1_000)), s(101, 7)),
+        (Scenario::Call(s(2_000, 1_000)), s(201, 7)),
         (
             Scenario::FanIn {
                 producers: 1,
                 total: messages,
             },
-            s(7, 1),
+            s(11, 1),
         ),
         (
             Scenario::FanIn {
                 producers: 16,
                 total: messages,
             },
-            s(7, 1),
+            s(11, 1),
         ),
         (
             Scenario::FanIn {
                 producers: 100,
                 total: messages,
             },
-            s(7, 1),
+            s(11, 1),
         ),
         (
             Scenario::RoundRobin {
                 services: 100,
                 total: messages,
             },
-            s(9, 2),
+            s(15, 2),
         ),
-        (Scenario::RestartLatency(s(300, 50)), s(9, 2)),
-        (Scenario::Storm(50), s(15, 2)),
+        (Scenario::RestartLatency(s(300, 50)), s(15, 2)),
+        (Scenario::Storm(50), s(31, 2)),
         (
             Scenario::Shutdown {
                 mids: 10,
                 leaves: 110,
             },
-            s(9, 2),
+            s(15, 2),
         ),
-        (Scenario::Churn(s(100_000, 10_000)), s(3, 1)),
-        (Scenario::Tasks(s(100_000, 10_000)), s(9, 2)),
+        (Scenario::Churn(s(100_000, 10_000)), s(5, 1)),
+        (Scenario::Tasks(s(100_000, 10_000)), s(15, 2)),
     ]
 }
 
@@ -266,6 +266,14 @@ fn measure(rt: &tokio::runtime::Runtime, scenario: Scenario, imp: Imp) -> Outcom
         .expect("benchmark workload does not panic")
 }
 
+/// The 1-minute load average, to judge how much other processes disturbed the run.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
 fn arg_value(flag: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
     args.iter()
@@ -293,6 +301,7 @@ fn main() {
     let only = arg_value("--only");
     let only_imp = arg_value("--imp");
     let only_flavor = arg_value("--flavor");
+    let load_at_start = load_average();
     let began = Instant::now();
     let mut rows = Vec::new();
     for flavor in [Flavor::CurrentThread, Flavor::MultiThread2] {
@@ -348,9 +357,11 @@ fn main() {
         }
     }
     println!(
-        "## runtime-core vs peers ({} run, {:.0} s)\n",
+        "## runtime-core vs peers ({} run, {:.0} s; load average at start {}, at end {})\n",
         if quick { "quick" } else { "full" },
-        began.elapsed().as_secs_f64()
+        began.elapsed().as_secs_f64(),
+        load_at_start,
+        load_average()
     );
     println!("{}", report::render(&rows));
 }
