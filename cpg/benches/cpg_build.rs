@@ -8,10 +8,15 @@
 //! (`CallGraph::build`). One thread. Then the service path (`CpgClient::build`: discovery,
 //! read, parse and build tasks at concurrency 1 and 2, link, store). Reports lines/s, the
 //! build/parse ratio, the share of call sites resolved, the rebuild after a one-file change
-//! against the full build, and the process's peak RSS.
+//! against the full build (in memory, and with a data directory as `elixir-scope serve`
+//! runs it), the CPG's own memory (a counting global allocator: bytes allocated above the
+//! level before the build, at peak during it and retained after it) and the process's peak
+//! RSS.
 //! Environment: `BENCH_ROUNDS` (default 3), `BENCH_ELIXIR_LINES` (default 60000).
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use elixir_scope_ast::{
@@ -20,6 +25,59 @@ use elixir_scope_ast::{
 use elixir_scope_cpg::{
     build_file, BuildOptions, CallGraph, CpgConfig, CpgLayer, UnresolvedReason,
 };
+
+/// The system allocator, counting live bytes and their peak.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded unchanged to the system allocator.
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(live, Ordering::Relaxed);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: forwarded unchanged to the system allocator.
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            if new_size >= layout.size() {
+                let grow = new_size - layout.size();
+                let live = LIVE.fetch_add(grow, Ordering::Relaxed) + grow;
+                PEAK.fetch_max(live, Ordering::Relaxed);
+            } else {
+                LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+            }
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Bytes allocated now; resets the peak to it.
+fn start_counting() -> usize {
+    let live = LIVE.load(Ordering::Relaxed);
+    PEAK.store(live, Ordering::Relaxed);
+    live
+}
+
+fn mb(bytes: usize) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
 
 struct Input {
     rel: String,
@@ -162,19 +220,34 @@ fn main() {
             return;
         }
     };
-    for concurrency in [1usize, 2] {
+    // (concurrency, persisted): in memory at 1 and 2 tasks, then with a data directory.
+    for (concurrency, persisted) in [(1usize, false), (2, false), (2, true)] {
+        let data = match tempfile::tempdir() {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("no temp dir: {e}");
+                return;
+            }
+        };
         let config = CpgConfig {
             max_concurrency: concurrency,
+            data_dir: persisted.then(|| data.path().to_path_buf()),
             ..CpgConfig::default()
         };
+        let project = format!("bench{concurrency}{persisted}");
         let result = runtime.block_on(async {
             let (sup, cpg) = CpgLayer::start(config).await.map_err(|e| e.to_string())?;
+            let before = start_counting();
             let t = Instant::now();
             let report = cpg
-                .build("bench", dir.path())
+                .build(&project, dir.path())
                 .await
                 .map_err(|e| e.to_string())?;
             let elapsed = t.elapsed();
+            let memory = (
+                PEAK.load(Ordering::Relaxed).saturating_sub(before),
+                LIVE.load(Ordering::Relaxed).saturating_sub(before),
+            );
             // Incremental: one file changes, the project is built again.
             let changed = inputs
                 .iter()
@@ -183,27 +256,37 @@ fn main() {
                 .ok_or("no .ex file")?;
             let mut text = std::fs::read_to_string(&changed).map_err(|e| e.to_string())?;
             text.push_str(&format!(
-                "\ndefmodule BenchExtra{concurrency} do\n  def f(x), do: x\nend\n"
+                "\ndefmodule BenchExtra{concurrency}{persisted} do\n  def f(x), do: x\nend\n"
             ));
             std::fs::write(&changed, text).map_err(|e| e.to_string())?;
             let t = Instant::now();
             let again = cpg
-                .build("bench", dir.path())
+                .build(&project, dir.path())
                 .await
                 .map_err(|e| e.to_string())?;
             let incremental = t.elapsed();
             sup.shutdown().await;
-            Ok::<_, String>((report, elapsed, again, incremental))
+            Ok::<_, String>((report, elapsed, memory, again, incremental))
         });
         match result {
-            Ok((report, elapsed, again, incremental)) => {
+            Ok((report, elapsed, (peak, retained), again, incremental)) => {
+                let mode = if persisted {
+                    "with data dir"
+                } else {
+                    "in memory"
+                };
                 println!(
-                    "service path, concurrency {concurrency}: {:.0} ms ({:.0} lines/s), {} files, {} methods, {} failures",
+                    "service path, concurrency {concurrency}, {mode}: {:.0} ms ({:.0} lines/s), {} files, {} methods, {} failures",
                     elapsed.as_secs_f64() * 1e3,
                     lines / elapsed.as_secs_f64(),
                     report.files,
                     report.methods,
                     report.failures.len()
+                );
+                println!(
+                    "  CPG memory (counting allocator, above the level before the build): peak {:.0} MB during the build, {:.0} MB retained (graphs in storage, models in the build state)",
+                    mb(peak),
+                    mb(retained)
                 );
                 println!(
                     "  after a one-file change: {:.0} ms ({} rebuilt, {} reused), {:.1}% of the full build",

@@ -17,8 +17,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use elixir_scope_runtime_core::{
-    ChildSpec, DynamicSupervisorRef, DynamicSupervisorSpec, ServiceRef, StartError, Strategy,
-    SupervisorRef, SupervisorSpec, TaskSupervisor,
+    CallError, ChildSpec, DynamicSupervisorRef, DynamicSupervisorSpec, ServiceRef, StartError,
+    Strategy, SupervisorRef, SupervisorSpec, TaskSupervisor,
 };
 use serde::{Deserialize, Serialize};
 
@@ -216,16 +216,22 @@ impl CpgClient {
     /// Builds (or rebuilds) the graph of the project under `root` and stores it. Builds of
     /// different projects run concurrently; builds of one project one after another.
     pub async fn build(&self, project: &str, root: &Path) -> Result<BuildReport, CpgError> {
-        self.project_builder(project)
-            .await?
-            .call_timeout(
-                ProjectBuildCall::Build {
-                    root: root.to_path_buf(),
-                },
-                BUILD_TIMEOUT,
-            )
-            .await
-            .map_err(|e| CpgError::Unavailable(BUILDER_NAME, e.to_string().into()))?
+        let call = || ProjectBuildCall::Build {
+            root: root.to_path_buf(),
+        };
+        let builder = self.project_builder(project).await?;
+        let reply = match builder.call_timeout(call(), BUILD_TIMEOUT).await {
+            // The project's supervisor gave up between the lookup and the call: the
+            // orchestrator starts a new one on the next lookup.
+            Err(CallError::NotRunning { .. }) => {
+                self.project_builder(project)
+                    .await?
+                    .call_timeout(call(), BUILD_TIMEOUT)
+                    .await
+            }
+            other => other,
+        };
+        reply.map_err(|e| CpgError::Unavailable(BUILDER_NAME, e.to_string().into()))?
     }
 
     async fn ask(&self, call: StorageCall) -> Result<StorageReply, CpgError> {

@@ -76,7 +76,8 @@ pub struct BuildReport {
 }
 
 /// Restart intensity of one project's build supervisor: a project whose builder keeps
-/// crashing gives up (and is started afresh on its next build) without touching others.
+/// crashing is restarted whole (state and builder) by project_builds, without touching
+/// other projects.
 const PROJECT_MAX_RESTARTS: u32 = 3;
 const PROJECT_RESTART_WINDOW: Duration = Duration::from_secs(5);
 
@@ -140,8 +141,10 @@ impl CpgOrchestrator {
             .child(state_spec)
             .child(builder_spec)
             .into_child_spec()
-            // Not restarted by project_builds: the orchestrator starts a new one on demand.
-            .restart(Restart::Temporary);
+            // A project supervisor that gives up is started again by project_builds with
+            // the same mailboxes, so handles held by clients (and calls queued in them) are
+            // served by the new incarnation instead of waiting for a builder that is gone.
+            .restart(Restart::Permanent);
         (spec, builder)
     }
 }

@@ -341,3 +341,36 @@ async fn a_restarted_layer_rebuilds_only_files_changed_since_the_last_build() {
     assert!(full.failures.is_empty());
     sup.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_project_whose_builds_keep_crashing_is_restarted_whole_and_others_go_on() {
+    let (a, b) = (project("alpha"), project("beta"));
+    let (sup, cpg) = CpgLayer::start(CpgConfig::default()).await.unwrap();
+    cpg.build("beta", b.path()).await.unwrap();
+    let beta = cpg.project_builder("beta").await.unwrap();
+    let beta_pid = beta.pid().unwrap();
+
+    // More crashes than the project supervisor's intensity (3 in 5 s): it gives up, and
+    // project_builds starts it again.
+    cpg.build("alpha", a.path()).await.unwrap();
+    for _ in 0..4 {
+        cpg.project_builder("alpha")
+            .await
+            .unwrap()
+            .cast(ProjectBuildCast::PanicNextBuild)
+            .unwrap();
+        assert!(cpg.build("alpha", a.path()).await.is_err());
+    }
+    // The next build is served by the new project supervisor, whose state started empty
+    // (in memory only here): everything is built again. Beta's builder was never touched.
+    let report = timeout(LIMIT, cpg.build("alpha", a.path()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((report.methods, report.rebuilt, report.reused), (2, 2, 0));
+    assert_eq!(beta.pid(), Some(beta_pid));
+    assert_eq!(cpg.build("beta", b.path()).await.unwrap().reused, 2);
+    let children = cpg.project_builds().which_children().await.unwrap();
+    assert_eq!(children.len(), 2);
+    sup.shutdown().await;
+}
