@@ -17,7 +17,7 @@ use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use tokio::sync::Notify;
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
@@ -98,6 +98,10 @@ enum ShutdownRequest {
 /// resolves.
 pub struct ShutdownSignal {
     cell: Arc<ProcessCell>,
+    /// The waker last registered with the cell. A task's waker does not change, and only a
+    /// shutdown request takes it out of the cell, so re-registering it every time the
+    /// service's mailbox runs empty would only cost two atomic operations.
+    registered: Option<Waker>,
 }
 
 impl ShutdownSignal {
@@ -130,7 +134,15 @@ impl ShutdownSignal {
         if let Some(reason) = self.try_requested() {
             return Poll::Ready(reason);
         }
+        if self
+            .registered
+            .as_ref()
+            .is_some_and(|waker| waker.will_wake(cx.waker()))
+        {
+            return Poll::Pending;
+        }
         self.cell.shutdown_waker.register(cx.waker());
+        self.registered = Some(cx.waker().clone());
         // A request made between the check above and the registration woke nobody.
         match self.try_requested() {
             Some(reason) => Poll::Ready(reason),
@@ -152,7 +164,10 @@ impl ProcessCell {
             shutdown_requested: AtomicBool::new(false),
             shutdown_waker: AtomicWaker::new(),
         });
-        let signal = ShutdownSignal { cell: cell.clone() };
+        let signal = ShutdownSignal {
+            cell: cell.clone(),
+            registered: None,
+        };
         (cell, signal)
     }
 
