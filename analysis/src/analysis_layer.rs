@@ -7,7 +7,7 @@ use elixir_scope_runtime_core::{
     CallError, ChildSpec, Intensity, ServiceRef, StartError, Strategy, SupervisorRef,
     SupervisorSpec, TaskSupervisor,
 };
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 use crate::analysis_config::AnalysisConfig;
 use crate::error::AnalyzeError;
@@ -104,6 +104,11 @@ impl AnalysisClient {
             .map_err(unavailable)
     }
 
+    /// The job manager service handle (supervision, monitoring, tests).
+    pub fn manager(&self) -> &ServiceRef<AnalysisJobManager> {
+        &self.manager
+    }
+
     /// Progress events of every job from now on.
     pub fn subscribe_progress(&self) -> broadcast::Receiver<JobProgress> {
         self.progress.subscribe()
@@ -142,13 +147,28 @@ impl AnalysisClient {
         }
     }
 
+    /// A receiver of the job's state. If the job manager dies, the receiver's sender goes
+    /// with it, so a waiter learns the job was lost instead of hanging.
+    pub async fn watch(&self, id: JobId) -> Result<watch::Receiver<JobState>, AnalyzeError> {
+        match self.call(JobCall::Watch(id)).await? {
+            JobReply::Watch(Some(w)) => Ok(w),
+            JobReply::Watch(None) => Err(AnalyzeError::UnknownJob(id)),
+            other => Err(unexpected(other)),
+        }
+    }
+
     /// Waits for a job to finish and returns its report.
     pub async fn wait(&self, id: JobId) -> Result<Arc<Report>, AnalyzeError> {
-        let mut state = match self.call(JobCall::Watch(id)).await? {
-            JobReply::Watch(Some(w)) => w,
-            JobReply::Watch(None) => return Err(AnalyzeError::UnknownJob(id)),
-            other => return Err(unexpected(other)),
-        };
+        let state = self.watch(id).await?;
+        self.wait_watched(id, state).await
+    }
+
+    /// Waits on a receiver from [`AnalysisClient::watch`] and returns the job's report.
+    pub async fn wait_watched(
+        &self,
+        id: JobId,
+        mut state: watch::Receiver<JobState>,
+    ) -> Result<Arc<Report>, AnalyzeError> {
         let finished = state
             .wait_for(|s| s.is_final())
             .await

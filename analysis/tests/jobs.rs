@@ -219,3 +219,70 @@ async fn graph_analyses_report_dead_code_and_cycles() -> anyhow::Result<()> {
     ast_sup.shutdown().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crashed_job_manager_is_restarted_and_its_waiters_are_told() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    generate_elixir_corpus(dir.path(), 60_000, 11)?;
+    let (ast_sup, ast) = AstLayer::start(AstConfig::default()).await?;
+    ast.parse_project("big", dir.path()).await?;
+    let config = AnalysisConfig {
+        max_concurrency: 1,
+        ..AnalysisConfig::default()
+    };
+    let (sup, analysis) = AnalysisLayer::start(config, ast.clone()).await?;
+    let mut progress = analysis.subscribe_progress();
+    let id = analysis.submit(JobSpec::all("big", "big")).await?;
+    loop {
+        if let elixir_scope_analysis::JobProgress::File { .. } = progress.recv().await? {
+            break;
+        }
+    }
+    let watched = analysis.watch(id).await?;
+    let waiter = {
+        let analysis = analysis.clone();
+        tokio::spawn(async move { analysis.wait_watched(id, watched).await })
+    };
+    // The manager dies with an error while the job runs.
+    let before = analysis.manager().pid();
+    analysis
+        .manager()
+        .stop(elixir_scope_runtime_core::ExitReason::error(
+            "injected crash",
+        ))
+        .await;
+    // The waiter is told the job was lost, instead of hanging.
+    match tokio::time::timeout(std::time::Duration::from_secs(10), waiter).await?? {
+        Err(AnalyzeError::Unavailable(msg)) => assert!(msg.contains("lost"), "{msg}"),
+        other => panic!("expected the job to be reported lost, got {other:?}"),
+    }
+    // The supervisor restarted the manager: a new incarnation, empty, and working.
+    let jobs = analysis.list().await?;
+    assert!(jobs.is_empty());
+    assert_ne!(analysis.manager().pid(), before);
+    ast.parse_project(PROJECT, Path::new("tests/fixtures"))
+        .await?;
+    let report = analysis
+        .run(JobSpec::all(PROJECT, "tests/fixtures"))
+        .await?;
+    assert_eq!(report.summary.functions, 9);
+    sup.shutdown().await;
+    ast_sup.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_layer_supervises_the_task_supervisor_and_the_manager() -> anyhow::Result<()> {
+    let (ast_sup, ast) = AstLayer::start(AstConfig::default()).await?;
+    let (sup, _analysis) = AnalysisLayer::start(AnalysisConfig::default(), ast).await?;
+    let children: Vec<String> = sup
+        .which_children()
+        .await?
+        .into_iter()
+        .map(|c| c.id.to_string())
+        .collect();
+    assert_eq!(children, vec!["analysis_tasks", "analysis_job_manager"]);
+    sup.shutdown().await;
+    ast_sup.shutdown().await;
+    Ok(())
+}
