@@ -9,7 +9,10 @@
 //!
 //! Queries find candidate blocks through the block index (keys) or the blocks' time bounds, and
 //! visit them in time order, stopping as soon as no unvisited block can hold an event that
-//! belongs on the page; only matching events have their JSON data parsed.
+//! belongs on the page; only matching events have their JSON data parsed. A block holds events
+//! of one `store_batch` call, so time-range queries stay fast when a batch's events are close in
+//! time (as live capture produces them); a batch spanning a long time makes wide blocks that
+//! every query over that time has to open.
 
 use super::chain::{build_chain, ChainLink};
 use super::query::{build_sql, into_page, EventPage, EventQuery, Order};
@@ -101,7 +104,7 @@ fn put_str(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(s.as_bytes());
 }
 
-fn encode_block(events: &[RawEvent]) -> Vec<u8> {
+fn encode_block(events: &[&RawEvent]) -> Vec<u8> {
     let mut out = Vec::with_capacity(events.len() * 256);
     out.extend_from_slice(&(events.len() as u32).to_le_bytes());
     for e in events {
@@ -193,7 +196,7 @@ fn decode_block(payload: &[u8]) -> Result<Vec<RawEvent>, StoreError> {
 }
 
 /// Writes one block row and its keys.
-fn insert_block(conn: &Connection, events: &[RawEvent]) -> rusqlite::Result<()> {
+fn insert_block(conn: &Connection, events: &[&RawEvent]) -> rusqlite::Result<()> {
     let (Some(first), Some(last)) = (events.first(), events.last()) else {
         return Ok(());
     };
@@ -207,7 +210,7 @@ fn insert_block(conn: &Connection, events: &[RawEvent]) -> rusqlite::Result<()> 
     insert_keys(conn, first.id, events)
 }
 
-fn insert_keys(conn: &Connection, first_id: i64, events: &[RawEvent]) -> rusqlite::Result<()> {
+fn insert_keys(conn: &Connection, first_id: i64, events: &[&RawEvent]) -> rusqlite::Result<()> {
     let mut keys: HashMap<(i64, &str), i64> = HashMap::new();
     for e in events {
         *keys.entry((KIND_TYPE, e.event_type.as_str())).or_default() += 1;
@@ -275,11 +278,12 @@ fn insert_block_with_key(
     };
     let min_ts = events.iter().map(|e| e.ts).min().unwrap_or(last.ts);
     let max_ts = events.iter().map(|e| e.ts).max().unwrap_or(last.ts);
+    let refs: Vec<&RawEvent> = events.iter().collect();
     conn.prepare_cached(
         "INSERT INTO event_blocks (first_id, last_id, min_ts, max_ts, count, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![first_id, last.id, min_ts, max_ts, events.len() as i64, encode_block(events)])?;
-    insert_keys(conn, first_id, events)
+    .execute(params![first_id, last.id, min_ts, max_ts, events.len() as i64, encode_block(&refs)])?;
+    insert_keys(conn, first_id, &refs)
 }
 
 fn retention_sync(
@@ -366,12 +370,28 @@ struct Counters {
     retention_deleted: AtomicU64,
 }
 
+impl RawEvent {
+    /// Takes a validated event's fields without copying; the id is set when it is written.
+    fn from_valid(e: ValidEvent) -> RawEvent {
+        RawEvent {
+            id: 0,
+            ts: e.timestamp.0,
+            event_type: e.event_type,
+            node: e.source.node,
+            process: e.source.process,
+            correlation: e.correlation_id,
+            parent: e.parent_id.map(|p| p.0),
+            data: e.data,
+        }
+    }
+}
+
 /// Writes the groups in one transaction: ids are reserved from the meta row inside the
 /// transaction, so two writers on one file (e.g. an incarnation still draining while the next
 /// one starts) can never assign the same id.
 fn write_groups(
     conn: &mut Connection,
-    groups: &[Vec<ValidEvent>],
+    groups: &mut [Vec<RawEvent>],
 ) -> Result<Vec<Vec<EventId>>, StoreError> {
     let total: i64 = groups.iter().map(|g| g.len() as i64).sum();
     let tx = conn
@@ -386,27 +406,23 @@ fn write_groups(
         .map_err(db_err)?;
     let mut id = next - total;
     let mut all_ids = Vec::with_capacity(groups.len());
-    let mut raw = Vec::with_capacity(total as usize);
-    for g in groups {
+    for g in groups.iter_mut() {
         let mut ids = Vec::with_capacity(g.len());
-        for e in g {
+        for e in g.iter_mut() {
+            e.id = id;
             ids.push(EventId(id));
-            raw.push(RawEvent {
-                id,
-                ts: e.timestamp.0,
-                event_type: e.event_type.clone(),
-                node: e.source.node.clone(),
-                process: e.source.process.clone(),
-                correlation: e.correlation_id.clone(),
-                parent: e.parent_id.map(|p| p.0),
-                data: e.data.clone(),
-            });
             id += 1;
         }
         all_ids.push(ids);
     }
-    for chunk in raw.chunks(BLOCK_EVENTS) {
-        insert_block(&tx, chunk).map_err(db_err)?;
+    // Blocks never mix requests: a request's events are usually close in time, while
+    // concurrent requests may cover distant times, and a block's time bounds are what
+    // time-range queries use to skip it.
+    for g in groups.iter() {
+        let refs: Vec<&RawEvent> = g.iter().collect();
+        for chunk in refs.chunks(BLOCK_EVENTS) {
+            insert_block(&tx, chunk).map_err(db_err)?;
+        }
     }
     tx.commit().map_err(db_err)?;
     Ok(all_ids)
@@ -414,8 +430,12 @@ fn write_groups(
 
 fn flush(conn: &mut Connection, batch: Vec<(Vec<ValidEvent>, Ack)>, c: &Counters) {
     let (groups, acks): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+    let mut groups: Vec<Vec<RawEvent>> = groups
+        .into_iter()
+        .map(|g| g.into_iter().map(RawEvent::from_valid).collect())
+        .collect();
     let total: u64 = groups.iter().map(|g| g.len() as u64).sum();
-    match write_groups(conn, &groups) {
+    match write_groups(conn, &mut groups) {
         Ok(all) => {
             c.commits.fetch_add(1, Ordering::Relaxed);
             c.events_written.fetch_add(total, Ordering::Relaxed);
@@ -426,13 +446,13 @@ fn flush(conn: &mut Connection, batch: Vec<(Vec<ValidEvent>, Ack)>, c: &Counters
         }
         Err(e) if groups.len() > 1 => {
             tracing::warn!(error = %e, "block group commit failed; retrying requests one by one");
-            for (g, ack) in groups.into_iter().zip(acks) {
-                let r = write_groups(conn, std::slice::from_ref(&g))
+            for (mut g, ack) in groups.into_iter().zip(acks) {
+                let n = g.len() as u64;
+                let r = write_groups(conn, std::slice::from_mut(&mut g))
                     .map(|mut v| v.pop().unwrap_or_default());
                 if r.is_ok() {
                     c.commits.fetch_add(1, Ordering::Relaxed);
-                    c.events_written
-                        .fetch_add(g.len() as u64, Ordering::Relaxed);
+                    c.events_written.fetch_add(n, Ordering::Relaxed);
                 }
                 let _ = ack.send(r);
             }
@@ -893,7 +913,8 @@ mod tests {
                 data: "[1,2]".into(),
             },
         ];
-        let bytes = encode_block(&events);
+        let refs: Vec<&RawEvent> = events.iter().collect();
+        let bytes = encode_block(&refs);
         assert_eq!(decode_block(&bytes).expect("decode"), events);
         for cut in [0, 3, bytes.len() / 2, bytes.len() - 1] {
             assert!(
