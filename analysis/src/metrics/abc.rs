@@ -17,7 +17,18 @@ use serde::{Deserialize, Serialize};
 use crate::elixir_syntax::{self, Construct};
 use crate::syntax::text;
 
-/// ABC counts and magnitude.
+/// ABC size (Fitzpatrick, 1997): Assignments, Branches, Conditions, and the magnitude
+/// `sqrt(A² + B² + C²)`.
+///
+/// * **A**: Elixir: each match `=`. Rust: each `let` with an initialiser, each assignment and
+///   compound assignment (`+=`...).
+/// * **B**: calls. Elixir: each `call` node that is not a control structure (`if`, `case`...)
+///   nor the `def` itself, anonymous-function calls `f.(x)` included; a zero-arity local call
+///   written without parentheses looks like a variable and is not counted. Rust: each call and
+///   method call, and each macro invocation.
+/// * **C**: each comparison (`==`, `!=`, `<`, `>`, `<=`, `>=`; Elixir also `===`, `!==`, `=~`),
+///   each `else`, each clause of `case` / `cond` / `receive` / `match` arms, and each
+///   `rescue` / `catch` block.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Abc {
     pub assignments: u32,

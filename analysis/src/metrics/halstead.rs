@@ -25,9 +25,28 @@ use elixir_scope_ast::tree_sitter::Node;
 use elixir_scope_ast::Language;
 use serde::{Deserialize, Serialize};
 
-use crate::syntax::{preorder, text};
+use crate::syntax::text;
 
-/// Halstead measures; see the module docs.
+/// Halstead's software-science measures from the tokens of a function.
+///
+/// Tokens are the leaves of the syntax tree (comments and tokens tree-sitter inserted for
+/// recovery excluded). Each token is an **operand** or an **operator**:
+/// * Operands: names and literals. Elixir: `identifier`, `alias`, `atom`, `quoted_atom`,
+///   `keyword` (`key:`), `string`, `charlist`, `sigil`, `integer`, `float`, `char`, `boolean`,
+///   `nil`. Rust: `identifier`, `field_identifier`, `type_identifier`,
+///   `shorthand_field_identifier`, `primitive_type`, `self`, `crate`, `super`, a `lifetime` or
+///   loop `label` (`'outer`),
+///   `metavariable`, the literals (`integer_literal`, `float_literal`, `string_literal`,
+///   `raw_string_literal`, `char_literal`, `boolean_literal`). A string (interpolations
+///   included) is one operand.
+/// * Operators: every other token (keywords, operators, punctuation including `,` and `;`),
+///   except closing delimiters (`)`, `]`, `}`, `>>`, Elixir `end`) which are counted with the
+///   opening one.
+///
+/// Distinct operators / operands are told apart by their text. With n1, n2 distinct and N1,
+/// N2 total operators / operands: vocabulary n = n1 + n2, length N = N1 + N2,
+/// volume V = N·log2(n), difficulty D = n1/2 · N2/n2, effort E = D·V, time T = E/18 s,
+/// delivered bugs B = E^(2/3) / 3000 (the forms rust-code-analysis uses).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Halstead {
     pub distinct_operators: u32,
@@ -102,33 +121,27 @@ fn is_closing(token: &str, language: Language) -> bool {
 }
 
 impl<'s> HalsteadCounter<'s> {
-    /// Adds the tokens of `node`'s subtree; a nested Rust function item is skipped.
-    pub(crate) fn add(&mut self, node: Node<'_>, language: Language, source: &'s str) {
-        let root = node.id();
-        preorder(node, |n| {
-            let kind = n.kind();
-            if matches!(kind, "comment" | "line_comment" | "block_comment")
-                || (kind == "function_item" && n.id() != root)
-                || n.is_missing()
-            {
-                return false;
+    /// Counts `node` if it is a token. Returns false when its descendants must not be
+    /// counted: a comment, or an operand counted whole (a string with its interpolations).
+    pub(crate) fn visit(&mut self, node: &Node<'_>, language: Language, source: &'s str) -> bool {
+        let kind = node.kind();
+        if matches!(kind, "comment" | "line_comment" | "block_comment") || node.is_missing() {
+            return false;
+        }
+        let leaf = node.child_count() == 0;
+        if whole_operand(kind, language) || (leaf && leaf_operand(kind, language)) {
+            self.operands.insert(text(node, source));
+            self.total_operands += 1;
+            return false;
+        }
+        if leaf && node.end_byte() > node.start_byte() {
+            let token = text(node, source);
+            if !is_closing(token, language) {
+                self.operators.insert(token);
+                self.total_operators += 1;
             }
-            if whole_operand(kind, language)
-                || (n.child_count() == 0 && leaf_operand(kind, language))
-            {
-                self.operands.insert(text(&n, source));
-                self.total_operands += 1;
-                return false;
-            }
-            if n.child_count() == 0 && n.end_byte() > n.start_byte() {
-                let token = text(&n, source);
-                if !is_closing(token, language) {
-                    self.operators.insert(token);
-                    self.total_operators += 1;
-                }
-            }
-            true
-        });
+        }
+        true
     }
 
     /// The measures of everything added so far.

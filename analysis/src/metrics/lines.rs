@@ -15,7 +15,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::syntax::{preorder, text};
 
-/// Line counts; see the module docs for each field's rule.
+/// Line counts of a function or module span.
+///
+/// * `sloc`: physical lines of the span, first to last (blank and comment lines included).
+/// * `ploc`: lines holding code (any token that is not a comment; a multi-line string marks
+///   each of its lines).
+/// * `cloc`: lines holding a comment (a line with code and a trailing comment counts in both).
+/// * `blank`: lines with neither.
+/// * `lloc`: logical lines, i.e. statements. Rust: each statement or tail expression of a
+///   block (nested blocks counted too). Elixir: each expression directly in a `do` / `else` /
+///   `rescue` / `catch` / `after` block or in a `->` clause body, and each `do:` / `else:`
+///   keyword body.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LineCounts {
     pub sloc: u32,

@@ -8,7 +8,13 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Both forms of the index.
+/// Maintainability index (Oman and Hagemeister, 1992), in the two forms rust-code-analysis
+/// reports:
+/// * original: `171 − 5.2·ln(V) − 0.23·CC − 16.2·ln(SLOC)` with V the Halstead volume, CC the
+///   cyclomatic complexity and SLOC the physical lines;
+/// * Visual Studio's: the original rescaled to 0..100, `max(0, original · 100 / 171)`.
+///
+/// Higher is more maintainable. `ln` of a volume or line count below 1 is taken as 0.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Maintainability {
     pub original: f64,

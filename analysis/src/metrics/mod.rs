@@ -37,11 +37,20 @@ pub struct FunctionMetrics {
     pub column: u32,
     pub end_line: u32,
     pub clauses: u32,
-    /// Max over clauses (see `cyclomatic` rules).
+    /// Cyclomatic complexity, max over clauses. Elixir as Credo counts a `def` clause: 1, +1
+    /// per `if`/`unless`/`for`/`try`/`and`/`or`/`&&`/`||`, + the clause count of each
+    /// `case`/`cond` (guards included). Rust as rust-code-analysis: 1, +1 per
+    /// `if`/`for`/`while`/`loop`/match arm/arm guard/`?`/`&&`/`||` (closures counted in their
+    /// function, without their own +1).
     pub cyclomatic: u32,
-    /// Sum over clauses.
+    /// Cognitive complexity (SonarSource), summed over clauses: +1 plus the nesting level for
+    /// each `if`/`unless`/`case`/`cond`/`with`/`for`/`receive`/`rescue`/`catch` (Elixir) or
+    /// `if`/`match`/`for`/`while`/`loop` (Rust); +1 per `else` / `else if`; +1 per sequence
+    /// of like boolean operators; +1 per labelled `break`/`continue`; closures and `fn`s
+    /// nest. Recursion is not counted.
     pub cognitive: u32,
-    /// Max over clauses.
+    /// Deepest nesting of control structures, max over clauses: Elixir `if`/`unless`/`case`/
+    /// `cond`/`fn` (Credo's), Rust `if`/`match`/loops/closures.
     pub nesting: u32,
     /// Over the whole function span (comments between clauses included).
     pub lines: LineCounts,
@@ -102,14 +111,19 @@ struct ClauseMetrics {
     abc: Abc,
 }
 
-fn clause_metrics(node: Node<'_>, language: Language, source: &str) -> ClauseMetrics {
+fn clause_metrics<'s>(
+    node: Node<'_>,
+    language: Language,
+    source: &'s str,
+    halstead: &mut HalsteadCounter<'s>,
+) -> ClauseMetrics {
     let (structure, cognitive) = match language {
         Language::Elixir => (
-            clause_walk::elixir_clause(node, source),
+            clause_walk::elixir_clause(node, source, halstead),
             cognitive::elixir_clause(node, source),
         ),
         Language::Rust => (
-            clause_walk::rust_function(node, source),
+            clause_walk::rust_function(node, source, halstead),
             cognitive::rust_function(node, source),
         ),
     };
@@ -169,8 +183,7 @@ pub fn file_metrics(parsed: &ParsedFile) -> Option<FileMetrics> {
             else {
                 continue;
             };
-            let m = clause_metrics(node, language, source);
-            halstead.add(node, language, source);
+            let m = clause_metrics(node, language, source, &mut halstead);
             acc = Some(match acc {
                 None => m,
                 Some(mut a) => {
