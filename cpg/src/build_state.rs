@@ -1,7 +1,9 @@
 //! What the last successful build of a project knew about each file: its content hash and
-//! its model. A rebuild reuses files whose hash is unchanged. Persisted as JSON in the data
-//! directory (written to a temporary file and renamed) so a restart of the builder, the
-//! layer or the process does not force a full rebuild.
+//! its model. A rebuild reuses files whose hash is unchanged. Persisted in the data
+//! directory so a restart of the builder, the layer or the process does not force a full
+//! rebuild: a manifest `<project>.build.json` (path, hash and blob name per file, written to
+//! a temporary file and renamed) and one blob per model in `<project>.models/`, written only
+//! when the file changed.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -10,6 +12,7 @@ use std::sync::Arc;
 use elixir_scope_ast::FileModel;
 use serde::{Deserialize, Serialize};
 
+use crate::blob_dir::BlobDir;
 use crate::error::CpgError;
 
 /// One file as the last build saw it.
@@ -27,8 +30,16 @@ pub struct BuildState {
     pub files: HashMap<String, FileState>,
 }
 
-/// Suffix of persisted build states.
+/// Suffix of persisted build state manifests.
 const STATE_SUFFIX: &str = ".build.json";
+/// Suffix of a project's model blob directory.
+const MODELS_SUFFIX: &str = ".models";
+
+/// (path, hash, blob name) per file.
+#[derive(Serialize, Deserialize)]
+struct StateManifest {
+    files: Vec<(String, String, String)>,
+}
 
 /// A file name for a project name: safe characters kept, the rest `%XX`-escaped, so two
 /// project names never share a file.
@@ -50,28 +61,65 @@ impl BuildState {
         dir.join(escaped_file_name(project, STATE_SUFFIX))
     }
 
-    /// The persisted state of `project`; empty when there is none. A corrupt file is an
-    /// error the caller decides about (the builder logs it and starts from scratch).
-    pub fn load(dir: &Path, project: &str) -> Result<BuildState, CpgError> {
+    /// The blob directory of `project`'s models under `dir`.
+    pub(crate) fn blobs(dir: &Path, project: &str) -> BlobDir<FileModel> {
+        BlobDir::new(dir.join(escaped_file_name(project, MODELS_SUFFIX)))
+    }
+
+    /// The persisted state of `project`; empty when there is none. A corrupt manifest or
+    /// blob is an error the caller decides about (the state service logs it and starts
+    /// from scratch).
+    pub(crate) fn load(
+        dir: &Path,
+        project: &str,
+        blobs: &mut BlobDir<FileModel>,
+    ) -> Result<BuildState, CpgError> {
         let path = Self::path(dir, project);
+        let fail = |e: &dyn std::fmt::Display| {
+            CpgError::Persist(format!("{}: {e}", path.display()).into())
+        };
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BuildState::default()),
-            Err(e) => return Err(CpgError::Persist(format!("{}: {e}", path.display()).into())),
+            Err(e) => return Err(fail(&e)),
         };
-        serde_json::from_slice(&bytes)
-            .map_err(|e| CpgError::Persist(format!("{}: {e}", path.display()).into()))
+        let manifest: StateManifest = serde_json::from_slice(&bytes).map_err(|e| fail(&e))?;
+        let mut state = BuildState::default();
+        for (file, hash, blob) in manifest.files {
+            let model = blobs.load(&file, &blob, |_| {}).map_err(|e| fail(&e))?;
+            state.files.insert(file, FileState { hash, model });
+        }
+        blobs.collect_garbage();
+        Ok(state)
     }
 
-    /// Writes the state of `project` under `dir` (created when missing) atomically.
-    pub fn save(&self, dir: &Path, project: &str) -> Result<(), CpgError> {
+    /// Writes the state of `project` under `dir` (created when missing): changed models'
+    /// blobs, then the manifest atomically, then removes blobs no longer named.
+    pub(crate) fn save(
+        &self,
+        dir: &Path,
+        project: &str,
+        blobs: &mut BlobDir<FileModel>,
+    ) -> Result<(), CpgError> {
         let fail = |e: &dyn std::fmt::Display| CpgError::Persist(format!("{project}: {e}").into());
         std::fs::create_dir_all(dir).map_err(|e| fail(&e))?;
-        let bytes = serde_json::to_vec(self).map_err(|e| fail(&e))?;
+        let entries: Vec<(&String, &FileState)> = self.files.iter().collect();
+        let names = blobs
+            .write_all(entries.iter().map(|(p, f)| (p.as_str(), &f.model)))
+            .map_err(|e| fail(&e))?;
+        let manifest = StateManifest {
+            files: entries
+                .iter()
+                .zip(names)
+                .map(|((p, f), blob)| ((*p).clone(), f.hash.clone(), blob))
+                .collect(),
+        };
+        let bytes = serde_json::to_vec(&manifest).map_err(|e| fail(&e))?;
         let target = Self::path(dir, project);
         let tmp = target.with_extension("tmp");
         std::fs::write(&tmp, bytes).map_err(|e| fail(&e))?;
         std::fs::rename(&tmp, &target).map_err(|e| fail(&e))?;
+        blobs.commit();
         Ok(())
     }
 

@@ -1,7 +1,10 @@
 //! CpgStorage: the service that keeps built project graphs and answers queries on them.
-//! With a data directory, every stored project is also written there (JSON, written to a
-//! temporary file and renamed), and a new incarnation loads them back, so a restart does
-//! not force a rebuild.
+//! With a data directory, every stored project is also written there, and a new
+//! incarnation loads them back, so a restart does not force a rebuild. A project is a
+//! manifest `<project>.cpg.json` (call graph, failures, and per file the name of a blob in
+//! `<project>.files/` holding its graphs); storing a rebuilt project writes only the blobs of
+//! files whose graphs changed, then the manifest (temporary file and rename), then removes
+//! blobs no longer named.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -11,12 +14,14 @@ use elixir_scope_runtime_core::{Context, InitError, Service};
 use serde::{Deserialize, Serialize};
 use tracing::{debug, info, info_span, warn, Instrument};
 
+use crate::blob_dir::BlobDir;
 use crate::build_state::escaped_file_name;
-use crate::call_graph::{MethodId, MethodInfo};
+use crate::call_graph::{CallGraph, MethodId, MethodInfo};
 use crate::error::CpgError;
 use crate::export::{call_graph_to_dot, method_to_dot, project_to_json};
+use crate::file_cpg::FileCpg;
 use crate::graph::{DefUse, MethodGraph};
-use crate::project_cpg::ProjectCpg;
+use crate::project_cpg::{BuildFailure, ProjectCpg};
 
 /// Requests to [`CpgStorage`].
 #[derive(Debug)]
@@ -92,10 +97,12 @@ pub enum StorageReply {
 }
 
 /// Holds project graphs in memory, and in `data_dir` when one is set.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct CpgStorage {
     projects: HashMap<String, Arc<ProjectCpg>>,
     data_dir: Option<PathBuf>,
+    /// Per persisted project, its blob directory (which file graphs are already on disk).
+    blobs: HashMap<String, BlobDir<FileCpg>>,
     #[cfg(feature = "fault-injection")]
     crash_on_put: bool,
 }
@@ -104,16 +111,24 @@ pub struct CpgStorage {
 const PERSISTED_SUFFIX: &str = ".cpg.json";
 
 #[derive(Serialize)]
-struct PersistedRef<'a> {
+struct ManifestRef<'a> {
     project: &'a str,
-    cpg: &'a ProjectCpg,
+    call_graph: &'a CallGraph,
+    failures: &'a [BuildFailure],
+    /// (source path, blob name) per file, in the project's order.
+    files: Vec<(&'a str, &'a str)>,
 }
 
 #[derive(Deserialize)]
-struct Persisted {
+struct Manifest {
     project: String,
-    cpg: ProjectCpg,
+    call_graph: CallGraph,
+    failures: Vec<BuildFailure>,
+    files: Vec<(String, String)>,
 }
+
+/// Suffix of a project's blob directory.
+const BLOBS_SUFFIX: &str = ".files";
 
 fn file_name(project: &str) -> String {
     escaped_file_name(project, PERSISTED_SUFFIX)
@@ -128,9 +143,19 @@ impl CpgStorage {
         }
     }
 
-    fn load_all(dir: &Path) -> Result<HashMap<String, Arc<ProjectCpg>>, std::io::Error> {
+    /// Loads every persisted project under `dir` (created when missing), with its blobs.
+    #[allow(clippy::type_complexity)]
+    fn load_all(
+        dir: &Path,
+    ) -> Result<
+        (
+            HashMap<String, Arc<ProjectCpg>>,
+            HashMap<String, BlobDir<FileCpg>>,
+        ),
+        std::io::Error,
+    > {
         std::fs::create_dir_all(dir)?;
-        let mut projects = HashMap::new();
+        let (mut projects, mut blobs) = (HashMap::new(), HashMap::new());
         for entry in std::fs::read_dir(dir)? {
             let path = entry?.path();
             let is_project = path
@@ -140,35 +165,69 @@ impl CpgStorage {
             if !is_project {
                 continue;
             }
-            // A corrupt or unreadable file costs that project a rebuild, not the service.
-            let loaded = std::fs::read(&path)
-                .map_err(|e| e.to_string())
-                .and_then(|bytes| {
-                    serde_json::from_slice::<Persisted>(&bytes).map_err(|e| e.to_string())
-                });
-            match loaded {
-                Ok(mut p) => {
-                    p.cpg.index();
-                    projects.insert(p.project, Arc::new(p.cpg));
+            // A corrupt or unreadable project costs that project a rebuild, not the service.
+            match Self::load_project(dir, &path) {
+                Ok((name, cpg, files)) => {
+                    files.collect_garbage();
+                    projects.insert(name.clone(), Arc::new(cpg));
+                    blobs.insert(name, files);
                 }
                 Err(error) => {
                     warn!(path = %path.display(), %error, "skipping unreadable persisted graph")
                 }
             }
         }
-        Ok(projects)
+        Ok((projects, blobs))
     }
 
-    fn persist(&self, project: &str, cpg: &ProjectCpg) -> Result<(), CpgError> {
+    fn load_project(
+        dir: &Path,
+        manifest: &Path,
+    ) -> Result<(String, ProjectCpg, BlobDir<FileCpg>), String> {
+        let bytes = std::fs::read(manifest).map_err(|e| e.to_string())?;
+        let m: Manifest = serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
+        let mut blobs = BlobDir::new(dir.join(escaped_file_name(&m.project, BLOBS_SUFFIX)));
+        let mut files = Vec::with_capacity(m.files.len());
+        for (path, blob) in &m.files {
+            files.push(blobs.load(path, blob, |f: &mut FileCpg| {
+                for method in &mut f.methods {
+                    method.graph.index();
+                }
+            })?);
+        }
+        let cpg = ProjectCpg::assemble(files, m.call_graph, m.failures);
+        Ok((m.project, cpg, blobs))
+    }
+
+    fn persist(&mut self, project: &str, cpg: &ProjectCpg) -> Result<(), CpgError> {
         let Some(dir) = &self.data_dir else {
             return Ok(());
         };
         let fail = |e: &dyn std::fmt::Display| CpgError::Persist(format!("{project}: {e}").into());
-        let bytes = serde_json::to_vec(&PersistedRef { project, cpg }).map_err(|e| fail(&e))?;
+        let blobs = self
+            .blobs
+            .entry(project.to_owned())
+            .or_insert_with(|| BlobDir::new(dir.join(escaped_file_name(project, BLOBS_SUFFIX))));
+        let names = blobs
+            .write_all(cpg.files.iter().map(|f| (f.path.as_str(), f)))
+            .map_err(|e| fail(&e))?;
+        let manifest = ManifestRef {
+            project,
+            call_graph: &cpg.call_graph,
+            failures: &cpg.failures,
+            files: cpg
+                .files
+                .iter()
+                .zip(&names)
+                .map(|(f, n)| (f.path.as_str(), n.as_str()))
+                .collect(),
+        };
+        let bytes = serde_json::to_vec(&manifest).map_err(|e| fail(&e))?;
         let target = dir.join(file_name(project));
         let tmp = dir.join(format!("{}.tmp", file_name(project)));
         std::fs::write(&tmp, bytes).map_err(|e| fail(&e))?;
         std::fs::rename(&tmp, &target).map_err(|e| fail(&e))?;
+        blobs.commit();
         Ok(())
     }
 
@@ -276,7 +335,7 @@ impl Service for CpgStorage {
         if let Some(dir) = &self.data_dir {
             let span = info_span!("cpg_storage", data_dir = %dir.display());
             let _enter = span.enter();
-            self.projects = Self::load_all(dir)
+            (self.projects, self.blobs) = Self::load_all(dir)
                 .map_err(|e| -> InitError { format!("{}: {e}", dir.display()).into() })?;
             info!(projects = self.projects.len(), "loaded persisted graphs");
         }

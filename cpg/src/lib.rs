@@ -40,6 +40,7 @@
 //! )));
 //! ```
 
+mod blob_dir;
 mod build_options;
 mod build_state;
 mod call_graph;

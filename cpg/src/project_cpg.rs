@@ -47,6 +47,22 @@ impl ProjectCpg {
         p
     }
 
+    /// A project from its parts (as persisted), indexed.
+    pub(crate) fn assemble(
+        files: Vec<Arc<FileCpg>>,
+        call_graph: CallGraph,
+        failures: Vec<BuildFailure>,
+    ) -> ProjectCpg {
+        let mut p = ProjectCpg {
+            files,
+            call_graph,
+            failures,
+            file_index: HashMap::new(),
+        };
+        p.index();
+        p
+    }
+
     /// Rebuilds lookup indexes (after deserialising).
     pub fn index(&mut self) {
         self.file_index = self

@@ -9,6 +9,9 @@ use std::sync::Arc;
 use elixir_scope_runtime_core::{Context, InitError, Service};
 use tracing::{info, info_span, warn, Instrument};
 
+use elixir_scope_ast::FileModel;
+
+use crate::blob_dir::BlobDir;
 use crate::build_state::BuildState;
 use crate::error::CpgError;
 
@@ -34,12 +37,16 @@ pub struct ProjectState {
     /// Directory of persisted build states; None keeps the state in memory only.
     dir: Option<PathBuf>,
     state: Arc<BuildState>,
+    /// The models already on disk (present with `dir`).
+    blobs: Option<BlobDir<FileModel>>,
 }
 
 impl ProjectState {
     pub fn new(project: impl Into<String>, dir: Option<PathBuf>) -> Self {
+        let project = project.into();
         ProjectState {
-            project: project.into(),
+            blobs: dir.as_ref().map(|d| BuildState::blobs(d, &project)),
+            project,
             dir,
             state: Arc::new(BuildState::default()),
         }
@@ -53,13 +60,13 @@ impl Service for ProjectState {
     type Info = ();
 
     async fn init(&mut self, _ctx: &mut Context<Self>) -> Result<(), InitError> {
-        let Some(dir) = &self.dir else {
+        let (Some(dir), Some(blobs)) = (&self.dir, &mut self.blobs) else {
             return Ok(());
         };
         let span = info_span!("cpg_project_state", project = %self.project);
         let _enter = span.enter();
         // A corrupt state costs the project one full rebuild, never the service.
-        match BuildState::load(dir, &self.project) {
+        match BuildState::load(dir, &self.project, blobs) {
             Ok(state) => {
                 info!(files = state.files.len(), "loaded build state");
                 self.state = Arc::new(state);
@@ -80,8 +87,8 @@ impl Service for ProjectState {
                 ProjectStateCall::Get => Ok(ProjectStateReply::State(self.state.clone())),
                 ProjectStateCall::Commit(state) => {
                     self.state = state;
-                    if let Some(dir) = &self.dir {
-                        self.state.save(dir, &self.project)?;
+                    if let (Some(dir), Some(blobs)) = (&self.dir, &mut self.blobs) {
+                        self.state.save(dir, &self.project, blobs)?;
                     }
                     Ok(ProjectStateReply::Committed)
                 }

@@ -330,6 +330,10 @@ async fn a_restarted_layer_rebuilds_only_files_changed_since_the_last_build() {
     let run = p.find_methods("Alpha.run/1")[0].id;
     assert_eq!(p.call_graph.callees(twice), vec![run]);
     sup.shutdown().await;
+    // One blob per file on disk: the changed file's old graph and model were removed.
+    let blobs = |dir: std::path::PathBuf| std::fs::read_dir(dir).unwrap().count();
+    assert_eq!(blobs(data.path().join("alpha.files")), 2);
+    assert_eq!(blobs(data.path().join("builds").join("alpha.models")), 2);
 
     // A corrupt state costs one full rebuild, not an error.
     let state = BuildState::path(&data.path().join("builds"), "alpha");
@@ -372,5 +376,40 @@ async fn a_project_whose_builds_keep_crashing_is_restarted_whole_and_others_go_o
     assert_eq!(cpg.build("beta", b.path()).await.unwrap().reused, 2);
     let children = cpg.project_builds().which_children().await.unwrap();
     assert_eq!(children.len(), 2);
+    sup.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_graph_blob_costs_that_project_a_rebuild() {
+    let (a, b, data) = (
+        project("alpha"),
+        project("beta"),
+        tempfile::tempdir().unwrap(),
+    );
+    let (sup, cpg) = CpgLayer::start(persistent(data.path())).await.unwrap();
+    cpg.build("alpha", a.path()).await.unwrap();
+    cpg.build("beta", b.path()).await.unwrap();
+    sup.shutdown().await;
+
+    let blob = std::fs::read_dir(data.path().join("alpha.files"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    std::fs::write(&blob, b"{\"path\": truncated").unwrap();
+
+    let (sup, cpg) = CpgLayer::start(persistent(data.path())).await.unwrap();
+    assert_eq!(
+        cpg.project("alpha").await.unwrap_err(),
+        CpgError::UnknownProject("alpha".into())
+    );
+    assert_eq!(method_names(&cpg, "beta").await.len(), 2);
+    // The state still knows alpha's hashes, but without stored graphs nothing is reused.
+    let rebuilt = cpg.build("alpha", a.path()).await.unwrap();
+    assert_eq!(
+        (rebuilt.rebuilt, rebuilt.reused, rebuilt.methods),
+        (2, 0, 2)
+    );
     sup.shutdown().await;
 }
