@@ -37,7 +37,8 @@ use crate::project_cpg::ProjectCpg;
 /// Configuration of the CPG layer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CpgConfig {
-    /// Where CpgStorage persists graphs; None keeps them in memory only (default).
+    /// Where CpgStorage persists graphs (and, under `builds/`, each project's incremental
+    /// build state); None keeps them in memory only (default).
     pub data_dir: Option<std::path::PathBuf>,
     pub build: BuildOptions,
     /// File build tasks running at once. Default: available parallelism.

@@ -9,6 +9,13 @@
 //! ([`NodeKind`], [`EdgeKind`]); petgraph views ([`MethodGraph::cfg_petgraph`],
 //! [`CallGraph::petgraph`]) give its algorithms (SCC, dominators, reachability).
 //!
+//! The services ([`CpgLayer`], used through [`CpgClient`]): CpgStorage keeps and persists
+//! project graphs; each project gets its own rest_for_one build supervisor ([`ProjectState`]
+//! with the incremental state, then its [`ProjectBuilder`]) under a dynamic supervisor the
+//! [`CpgOrchestrator`] starts them in, so projects build concurrently and a crashed build
+//! touches only its project. The `fault-injection` feature adds requests that crash
+//! services on purpose, for tests.
+//!
 //! ```
 //! use elixir_scope_ast::{parse_source, Language, ParseOptions};
 //! use elixir_scope_cpg::{build_project, BuildOptions, CfgLabel};
