@@ -4,6 +4,10 @@
 use elixir_scope::{Scope, ScopeOptions};
 use serde_json::{json, Value};
 
+async fn get_json(http: &reqwest::Client, url: impl reqwest::IntoUrl) -> Value {
+    http.get(url).send().await.unwrap().json().await.unwrap()
+}
+
 async fn start(dir: &std::path::Path, token: Option<&str>) -> (Scope, String) {
     let mut options = ScopeOptions::new(dir, "127.0.0.1:0".parse().unwrap());
     options.token = token.map(String::from);
@@ -19,14 +23,7 @@ async fn events_config_tree_and_metrics_round_trip() {
     let (scope, base) = start(dir.path(), None).await;
     let http = reqwest::Client::new();
 
-    let health: Value = http
-        .get(format!("{base}/health"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health: Value = get_json(&http, format!("{base}/health")).await;
     assert_eq!(health["status"], "ok");
     assert_eq!(health["layers"]["foundation"], "running");
 
@@ -43,38 +40,23 @@ async fn events_config_tree_and_metrics_round_trip() {
     let ids: Value = stored.json().await.unwrap();
     assert_eq!(ids["ids"].as_array().unwrap().len(), 2);
 
-    let page: Value = http
-        .get(format!("{base}/api/events?correlation_id=req-1&limit=1"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page: Value = get_json(
+        &http,
+        format!("{base}/api/events?correlation_id=req-1&limit=1"),
+    )
+    .await;
     assert_eq!(page["events"][0]["event_type"], "call");
     let cursor = page["next_cursor"].as_str().expect("a second page exists");
-    let second: Value = http
-        .get(format!(
-            "{base}/api/events?correlation_id=req-1&cursor={cursor}"
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let second: Value = get_json(
+        &http,
+        format!("{base}/api/events?correlation_id=req-1&cursor={cursor}"),
+    )
+    .await;
     assert_eq!(second["events"][0]["event_type"], "return");
     assert!(second["next_cursor"].is_null());
 
     let first_id = ids["ids"][0].as_i64().unwrap();
-    let one: Value = http
-        .get(format!("{base}/api/events/{first_id}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let one: Value = get_json(&http, format!("{base}/api/events/{first_id}")).await;
     assert_eq!(one["data"]["f"], "A.b/1");
     assert_eq!(
         http.get(format!("{base}/api/events/999999"))
@@ -92,24 +74,10 @@ async fn events_config_tree_and_metrics_round_trip() {
         .await
         .unwrap();
     assert_eq!(update.status(), 200);
-    let read: Value = http
-        .get(format!("{base}/api/config/capture.batch_size"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let read: Value = get_json(&http, format!("{base}/api/config/capture.batch_size")).await;
     assert_eq!(read["value"], 250);
 
-    let tree: Value = http
-        .get(format!("{base}/api/tree"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let tree: Value = get_json(&http, format!("{base}/api/tree")).await;
     let layers: Vec<&str> = tree["children"]
         .as_array()
         .unwrap()
@@ -156,14 +124,7 @@ async fn bad_input_is_a_typed_4xx_and_nothing_is_stored_half_way() {
         .await
         .unwrap();
     assert_eq!(oversize.status(), 422);
-    let page: Value = http
-        .get(format!("{base}/api/events?correlation_id=half"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page: Value = get_json(&http, format!("{base}/api/events?correlation_id=half")).await;
     assert!(
         page["events"].as_array().unwrap().is_empty(),
         "nothing stored half-way"
@@ -298,16 +259,11 @@ async fn a_project_is_parsed_and_queried_over_http() {
         1,
         "{report}"
     );
-    let found: Value = http
-        .get(format!(
-            "{base}/api/projects/demo/functions?name=hello&arity=2"
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let found: Value = get_json(
+        &http,
+        format!("{base}/api/projects/demo/functions?name=hello&arity=2"),
+    )
+    .await;
     assert_eq!(found["functions"].as_array().unwrap().len(), 1, "{found}");
     let missing = http
         .get(format!("{base}/api/projects/nope/stats"))
@@ -409,21 +365,15 @@ async fn a_code_property_graph_is_built_and_queried_over_http() {
         let http = http.clone();
         let url = format!("{base}/api/cpg/chain/methods?name={name}");
         async move {
-            let found: Value = http.get(url).send().await.unwrap().json().await.unwrap();
+            let found: Value = get_json(&http, url).await;
             found["methods"][0]["id"]
                 .as_u64()
                 .unwrap_or_else(|| panic!("{found}"))
         }
     };
     let (a, c) = (find("Chain.a/1").await, find("Chain.c/1").await);
-    let reachable: Value = http
-        .get(format!("{base}/api/cpg/chain/methods/{a}/reachable"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let reachable: Value =
+        get_json(&http, format!("{base}/api/cpg/chain/methods/{a}/reachable")).await;
     let names: Vec<&str> = reachable["reachable"]
         .as_array()
         .unwrap()
@@ -431,14 +381,7 @@ async fn a_code_property_graph_is_built_and_queried_over_http() {
         .map(|m| m["name"].as_str().unwrap())
         .collect();
     assert!(names.contains(&"b") && names.contains(&"c"), "{reachable}");
-    let paths: Value = http
-        .get(format!("{base}/api/cpg/chain/paths?from={a}&to={c}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let paths: Value = get_json(&http, format!("{base}/api/cpg/chain/paths?from={a}&to={c}")).await;
     assert_eq!(paths["paths"].as_array().unwrap().len(), 1, "{paths}");
     let dot = http
         .get(format!("{base}/api/cpg/chain/export?format=dot"))

@@ -1,6 +1,7 @@
 //! Code property graphs: build a project's graph, find methods, query calls, control flow,
 //! def-use chains and paths, export JSON / DOT.
 
+use super::project_request::ProjectRequest;
 use super::{ApiError, ApiState};
 use axum::extract::{Path, Query, State};
 use axum::http::header::CONTENT_TYPE;
@@ -10,25 +11,11 @@ use elixir_scope_cpg::MethodId;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-#[derive(Deserialize)]
-pub(super) struct BuildRequest {
-    name: String,
-    path: std::path::PathBuf,
-}
-
 pub(super) async fn build(
     State(state): State<ApiState>,
-    request: Result<Json<BuildRequest>, axum::extract::rejection::JsonRejection>,
+    body: Result<Json<ProjectRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let Json(request) = request.map_err(|e| {
-        ApiError::bad_request(format!(
-            "expected {{\"name\": ..., \"path\": ...}}: {}",
-            e.body_text()
-        ))
-    })?;
-    if request.name.trim().is_empty() {
-        return Err(ApiError::bad_request("project name must not be empty"));
-    }
+    let request = ProjectRequest::from_body(body)?;
     let report = state.cpg.build(&request.name, &request.path).await?;
     Ok(Json(json!(report)))
 }

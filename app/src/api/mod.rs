@@ -26,6 +26,7 @@ mod config;
 mod cpg;
 mod error;
 mod events;
+mod project_request;
 mod projects;
 mod status;
 

@@ -1,32 +1,17 @@
 //! Projects: parse a directory into the AST layer and query its model.
 
+use super::project_request::ProjectRequest;
 use super::{ApiError, ApiState};
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-#[derive(Deserialize)]
-pub(super) struct ParseRequest {
-    /// Project name (the key for later queries).
-    name: String,
-    /// Directory on the server's file system.
-    path: std::path::PathBuf,
-}
-
 pub(super) async fn parse(
     State(state): State<ApiState>,
-    request: Result<Json<ParseRequest>, axum::extract::rejection::JsonRejection>,
+    body: Result<Json<ProjectRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let Json(request) = request.map_err(|e| {
-        ApiError::bad_request(format!(
-            "expected {{\"name\": ..., \"path\": ...}}: {}",
-            e.body_text()
-        ))
-    })?;
-    if request.name.trim().is_empty() {
-        return Err(ApiError::bad_request("project name must not be empty"));
-    }
+    let request = ProjectRequest::from_body(body)?;
     let report = state
         .ast
         .parse_project(&request.name, &request.path)
