@@ -46,6 +46,9 @@ pub enum OrchestratorCall {
     Builder { project: String },
     /// Projects with a running build supervisor, sorted.
     Projects,
+    /// Makes the orchestrator panic (fault-injection builds only).
+    #[cfg(feature = "fault-injection")]
+    Crash,
 }
 
 /// Replies of [`CpgOrchestrator`].
@@ -184,6 +187,8 @@ impl Service for CpgOrchestrator {
                 let builder = self.builder(project).instrument(span).await?;
                 Ok(OrchestratorReply::Builder(builder))
             }
+            #[cfg(feature = "fault-injection")]
+            OrchestratorCall::Crash => panic!("injected fault: cpg_orchestrator crashes"),
             OrchestratorCall::Projects => {
                 let mut names: Vec<String> = self
                     .projects

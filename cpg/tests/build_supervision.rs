@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use elixir_scope_cpg::{
     build_file, BuildState, CpgClient, CpgConfig, CpgError, CpgLayer, FileBuilder,
-    ProjectBuildCast, StorageCall, StorageReply,
+    OrchestratorCall, OrchestratorReply, ProjectBuildCast, StorageCall, StorageReply,
 };
 use elixir_scope_runtime_core::CallError;
 use tokio::sync::mpsc;
@@ -411,5 +411,41 @@ async fn a_corrupt_graph_blob_costs_that_project_a_rebuild() {
         (rebuilt.rebuilt, rebuilt.reused, rebuilt.methods),
         (2, 0, 2)
     );
+    sup.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_orchestrator_stops_its_predecessors_builds_and_starts_afresh() {
+    let (a, b, data) = (
+        project("alpha"),
+        project("beta"),
+        tempfile::tempdir().unwrap(),
+    );
+    let (sup, cpg) = CpgLayer::start(persistent(data.path())).await.unwrap();
+    cpg.build("alpha", a.path()).await.unwrap();
+    cpg.build("beta", b.path()).await.unwrap();
+    assert_eq!(
+        cpg.project_builds().which_children().await.unwrap().len(),
+        2
+    );
+    let storage_pid = cpg.storage().pid();
+
+    let crash = cpg.orchestrator().call(OrchestratorCall::Crash).await;
+    assert!(matches!(crash, Err(CallError::Crashed { .. })), "{crash:?}");
+    // Served once the new incarnation has started: it knows no project, and the project
+    // supervisors of the old one are gone.
+    let projects = cpg.orchestrator().call(OrchestratorCall::Projects).await;
+    assert!(matches!(projects, Ok(Ok(OrchestratorReply::Projects(p))) if p.is_empty()));
+    assert!(cpg
+        .project_builds()
+        .which_children()
+        .await
+        .unwrap()
+        .is_empty());
+
+    // Storage was not touched; the persisted build state makes the next build incremental.
+    assert_eq!(cpg.storage().pid(), storage_pid);
+    let again = cpg.build("alpha", a.path()).await.unwrap();
+    assert_eq!((again.rebuilt, again.reused), (0, 2));
     sup.shutdown().await;
 }
