@@ -7,7 +7,9 @@
 
 use std::sync::Arc;
 
-use elixir_scope_ast::{AstClient, AstError, FileModel, Language, Severity};
+use elixir_scope_ast::{
+    parse_tree, AstClient, FileModel, Language, RepositoryCall, RepositoryReply, Severity,
+};
 use elixir_scope_cpg::CallGraph;
 use elixir_scope_runtime_core::{TaskError, TaskSupervisor};
 use futures::{FutureExt, StreamExt};
@@ -21,7 +23,7 @@ use crate::analysis_kind::AnalysisKind;
 use crate::call_cycles::{find_function_cycles, find_module_cycles};
 use crate::dead_code::find_dead_code;
 use crate::job::{JobId, JobProgress, JobSpec};
-use crate::metrics::{file_metrics, FileMetrics};
+use crate::metrics::{measure, FileMetrics};
 use crate::report::Finding;
 use crate::report::{AnalysisFailure, FileDiagnostic, Level, Report, Summary};
 use crate::smells::find_smells;
@@ -345,66 +347,79 @@ struct FileOutcome {
     diagnostics: Vec<FileDiagnostic>,
 }
 
-async fn measure_file(ast: AstClient, project: String, path: String) -> FileOutcome {
-    match ast.parsed_file(&project, &path).await {
-        Ok(parsed) => {
-            let joined = tokio::task::spawn_blocking(move || {
-                (
-                    parsed.model.language,
-                    file_metrics(&parsed),
-                    model_diagnostics(&parsed.model),
-                )
-            })
-            .await;
-            match joined {
-                Ok((language, metrics, diagnostics)) => FileOutcome {
-                    language: Some(language),
-                    metrics,
-                    diagnostics,
-                },
-                // Keep the panic a panic of this file's task, so it is reported like one.
-                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-                Err(e) => FileOutcome {
-                    language: None,
-                    metrics: None,
-                    diagnostics: vec![FileDiagnostic {
-                        file: path,
-                        level: Level::Error,
-                        message: format!("measuring failed: {e}"),
-                        line: None,
-                    }],
-                },
-            }
-        }
+fn diagnostic(path: String, message: String) -> FileOutcome {
+    FileOutcome {
+        language: None,
+        metrics: None,
+        diagnostics: vec![FileDiagnostic {
+            file: path,
+            level: Level::Error,
+            message,
+            line: None,
+        }],
+    }
+}
+
+/// Measures one file from the repository's model and kept source. Only the tree-sitter
+/// parse is redone (the AST layer keeps no trees); the model is not extracted again.
+async fn measure_file(
+    ast: AstClient,
+    config: Arc<AnalysisConfig>,
+    project: String,
+    path: String,
+) -> FileOutcome {
+    let model = match ast.file(&project, &path).await {
+        Ok(m) => m,
+        Err(e) => return diagnostic(path, e.to_string()),
+    };
+    let request = RepositoryCall::Source {
+        project,
+        path: path.clone(),
+    };
+    let source = match ast
+        .repository()
+        .call_timeout(request, config.call_timeout)
+        .await
+    {
+        Ok(RepositoryReply::Source(Some(s))) => s,
         // Files stored without source (unreadable, binary, too large) have no tree; their
         // model's diagnostics say why.
-        Err(AstError::UnknownFile(_)) => match ast.file(&project, &path).await {
-            Ok(model) => FileOutcome {
+        Ok(RepositoryReply::Source(None)) => {
+            return FileOutcome {
                 language: Some(model.language),
                 metrics: None,
                 diagnostics: model_diagnostics(&model),
-            },
-            Err(e) => FileOutcome {
-                language: None,
-                metrics: None,
-                diagnostics: vec![FileDiagnostic {
-                    file: path,
+            }
+        }
+        Ok(other) => return diagnostic(path, format!("unexpected repository reply {other:?}")),
+        Err(e) => return diagnostic(path, format!("AST repository unavailable: {e}")),
+    };
+    let joined = tokio::task::spawn_blocking(move || {
+        let mut diagnostics = model_diagnostics(&model);
+        let metrics = match parse_tree(model.language, source.as_bytes()) {
+            Some(tree) => Some(measure(&model, &source, &tree)),
+            None => {
+                diagnostics.push(FileDiagnostic {
+                    file: model.path.clone(),
                     level: Level::Error,
-                    message: e.to_string(),
+                    message: "tree-sitter produced no tree; not measured".to_owned(),
                     line: None,
-                }],
-            },
+                });
+                None
+            }
+        };
+        (model.language, metrics, diagnostics)
+    })
+    .await;
+    match joined {
+        Ok((language, metrics, diagnostics)) => FileOutcome {
+            language: Some(language),
+            metrics,
+            diagnostics,
         },
-        Err(e) => FileOutcome {
-            language: None,
-            metrics: None,
-            diagnostics: vec![FileDiagnostic {
-                file: path,
-                level: Level::Error,
-                message: e.to_string(),
-                line: None,
-            }],
-        },
+        // Keep the panic a panic of this file's task, so it is reported like one.
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => diagnostic(path, format!("measuring failed: {e}")),
     }
 }
 
@@ -430,10 +445,13 @@ fn metrics_analysis(
         let inputs: Vec<(String, String)> =
             paths.iter().map(|p| (project.clone(), p.clone())).collect();
         let file_ast = ast.clone();
+        let file_config = config.clone();
         let mut stream = Box::pin(tasks.async_stream(
             inputs,
             config.max_concurrency.max(1),
-            move |(project, path)| measure_file(file_ast.clone(), project, path),
+            move |(project, path)| {
+                measure_file(file_ast.clone(), file_config.clone(), project, path)
+            },
         ));
         let mut done = 0;
         let mut names = paths.into_iter();

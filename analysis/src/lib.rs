@@ -90,8 +90,8 @@ pub use fail_on::{evaluate_fail_on, FailOn, FailOnVerdict};
 pub use job::{JobId, JobProgress, JobSpec, JobState, JobStatus};
 pub use job_manager::{AnalysisJobManager, JobCall, JobFinished, JobReply};
 pub use metrics::{
-    file_metrics, Abc, FileMetrics, FunctionMetrics, Halstead, LineCounts, Maintainability,
-    ModuleMetrics,
+    file_metrics, measure, Abc, FileMetrics, FunctionMetrics, Halstead, LineCounts,
+    Maintainability, ModuleMetrics,
 };
 pub use render::{
     render, render_json, render_sarif, render_text, render_text_with, to_sarif, Format, TextOptions,

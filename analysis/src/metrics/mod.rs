@@ -11,8 +11,8 @@ mod lines;
 mod maintainability;
 mod nesting;
 
-use elixir_scope_ast::tree_sitter::Node;
-use elixir_scope_ast::{FunctionKind, Language, ParsedFile};
+use elixir_scope_ast::tree_sitter::{Node, Tree};
+use elixir_scope_ast::{FileModel, FunctionKind, Language, ParsedFile};
 use serde::{Deserialize, Serialize};
 
 pub use abc::Abc;
@@ -163,7 +163,31 @@ fn clause_root(node: Node<'_>, language: Language) -> Node<'_> {
 pub fn file_metrics(parsed: &ParsedFile) -> Option<FileMetrics> {
     let tree = parsed.tree.as_ref()?;
     let source: &str = parsed.source.as_deref()?;
-    let model = &parsed.model;
+    Some(measure(&parsed.model, source, tree))
+}
+
+/// The syntax node of the clause spanning `span`: the node of the expected kind among those
+/// covering exactly that range.
+fn clause_node<'t>(
+    root: Node<'t>,
+    span: &elixir_scope_ast::Span,
+    language: Language,
+) -> Option<Node<'t>> {
+    let (start, end) = (span.start_byte as usize, span.end_byte as usize);
+    let mut node = root.descendant_for_byte_range(start, end)?;
+    while let Some(parent) = node.parent() {
+        if parent.start_byte() == start && parent.end_byte() == end {
+            node = parent;
+        } else {
+            break;
+        }
+    }
+    Some(clause_root(node, language))
+}
+
+/// Metrics of a file from its model and the syntax tree of exactly the source the model was
+/// extracted from (a tree from [`elixir_scope_ast::parse_tree`] on that source does).
+pub fn measure(model: &FileModel, source: &str, tree: &Tree) -> FileMetrics {
     let root = tree.root_node();
     let language = model.language;
     let line_flags = lines::LineFlags::of(root);
@@ -176,11 +200,8 @@ pub fn file_metrics(parsed: &ParsedFile) -> Option<FileMetrics> {
         }
         let mut acc: Option<ClauseMetrics> = None;
         let mut halstead = HalsteadCounter::default();
-        for i in 0..f.clauses.len() {
-            let Some(node) = parsed
-                .clause_node(f.id, i)
-                .map(|n| clause_root(n, language))
-            else {
+        for clause in &f.clauses {
+            let Some(node) = clause_node(root, &clause.span, language) else {
                 continue;
             };
             let m = clause_metrics(node, language, source, &mut halstead);
@@ -259,11 +280,11 @@ pub fn file_metrics(parsed: &ParsedFile) -> Option<FileMetrics> {
     let last_line = model.line_count.max(1);
     let mut file_lines = line_flags.counts(1, last_line);
     file_lines.lloc = functions.iter().map(|f| f.lines.lloc).sum();
-    Some(FileMetrics {
+    FileMetrics {
         path: model.path.clone(),
         language,
         lines: file_lines,
         functions,
         modules,
-    })
+    }
 }
