@@ -144,3 +144,45 @@ fn cycles_between_functions_and_modules_are_listed() {
     // The Rust file calls its own impl's methods: not a module cycle.
     assert!(modules.iter().all(|f| f.language == Language::Elixir));
 }
+
+#[test]
+fn graph_findings_render_as_valid_sarif() {
+    use elixir_scope_analysis::{render_sarif, AnalysisKind, Report, Summary};
+    let models = models();
+    let refs: Vec<&FileModel> = models.iter().collect();
+    let graph = CallGraph::build(refs.iter().copied());
+    let mut findings = find_dead_code(&graph, &refs, &DeadCodeRoots::default());
+    findings.extend(find_function_cycles(&graph));
+    findings.extend(find_module_cycles(&graph, &refs));
+    let mut report = Report {
+        root: "graph_fixtures".to_owned(),
+        analyses: vec![AnalysisKind::DeadCode, AnalysisKind::Cycles],
+        summary: Summary::default(),
+        findings,
+        functions: vec![],
+        modules: vec![],
+        diagnostics: vec![],
+        failures: vec![],
+    };
+    report.finish_findings();
+    assert_eq!((report.summary.warnings, report.summary.findings), (1, 6));
+    let sarif: serde_json::Value = serde_json::from_str(&render_sarif(&report).unwrap()).unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("data/sarif-2.1.0-schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let levels: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["level"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        levels,
+        vec!["warning", "note", "note", "note", "note", "note"]
+    );
+}
