@@ -71,7 +71,10 @@ pub async fn analyze_path(
     }
     progress(Progress::Discovered { files: files.len() });
 
-    let (ast_sup, ast) = AstLayer::start(options.ast.clone())
+    let mut ast_config = options.ast.clone();
+    // Metrics walk syntax trees rebuilt from the kept sources.
+    ast_config.parsing.keep_sources = true;
+    let (ast_sup, ast) = AstLayer::start(ast_config)
         .await
         .map_err(|e| AnalyzeError::Start(e.to_string()))?;
     let started = AnalysisLayer::start(options.analysis.clone(), ast.clone()).await;

@@ -385,11 +385,24 @@ async fn measure_file(
         // Files stored without source (unreadable, binary, too large) have no tree; their
         // model's diagnostics say why.
         Ok(RepositoryReply::Source(None)) => {
+            let mut diagnostics = model_diagnostics(&model);
+            if !model.has_errors() {
+                // A parsed file without a kept source: the AST layer runs without
+                // `keep_sources`, so there is no tree to measure.
+                diagnostics.push(FileDiagnostic {
+                    file: model.path.clone(),
+                    level: Level::Warning,
+                    message:
+                        "not measured: the AST layer keeps no source for it (keep_sources is off)"
+                            .to_owned(),
+                    line: None,
+                });
+            }
             return FileOutcome {
                 language: Some(model.language),
                 metrics: None,
-                diagnostics: model_diagnostics(&model),
-            }
+                diagnostics,
+            };
         }
         Ok(other) => return diagnostic(path, format!("unexpected repository reply {other:?}")),
         Err(e) => return diagnostic(path, format!("AST repository unavailable: {e}")),

@@ -286,3 +286,25 @@ async fn the_layer_supervises_the_task_supervisor_and_the_manager() -> anyhow::R
     ast_sup.shutdown().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_kept_sources_files_are_reported_not_silently_skipped() -> anyhow::Result<()> {
+    let mut config = AstConfig::default();
+    config.parsing.keep_sources = false;
+    let (ast_sup, ast) = AstLayer::start(config).await?;
+    ast.parse_project(PROJECT, Path::new("tests/fixtures"))
+        .await?;
+    let (sup, analysis) = AnalysisLayer::start(AnalysisConfig::default(), ast).await?;
+    let report = analysis
+        .run(JobSpec::all(PROJECT, "tests/fixtures"))
+        .await?;
+    assert!(report.functions.is_empty());
+    assert_eq!(report.diagnostics.len(), 2);
+    assert!(report
+        .diagnostics
+        .iter()
+        .all(|d| d.message.contains("keep_sources")));
+    sup.shutdown().await;
+    ast_sup.shutdown().await;
+    Ok(())
+}
