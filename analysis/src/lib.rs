@@ -1,8 +1,11 @@
-//! The analysis layer of ElixirScope: metrics, smells and reports over a parsed Elixir or
-//! Rust project.
+//! The analysis layer of ElixirScope: metrics, smells, dead code and call-graph cycles over a
+//! parsed Elixir or Rust project, reported as text, JSON or SARIF 2.1.0.
 //!
-//! It sits above `ast` (it walks the syntax trees the AST layer parsed) and below `capture`
-//! (see the workspace's design).
+//! It sits above `ast` (it walks the syntax trees of the sources the AST layer keeps) and
+//! `cpg` (dead code and cycles use its project call graph), and below `capture` (see the
+//! workspace's design). The pure parts, usable alone: [`file_metrics`] / [`measure`],
+//! [`find_smells`], [`find_dead_code`], [`find_function_cycles`], [`find_module_cycles`] and
+//! the renderers.
 //!
 //! ```
 //! use elixir_scope_analysis::file_metrics;
