@@ -282,7 +282,8 @@ pub fn find_dead_code(
             rule: Rule::DeadCode,
             level: Level::Note,
             message: format!(
-                "{symbol} is unreachable from every root (public API, callbacks, entry points, tests); {lines} lines"
+                "{symbol} is unreachable from every root (public API, callbacks, entry points, tests); {lines} {}",
+                if lines == 1 { "line" } else { "lines" }
             ),
             file: m.file.clone(),
             language: m.language,

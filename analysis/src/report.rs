@@ -86,6 +86,8 @@ pub struct Summary {
     pub findings: usize,
     pub errors: usize,
     pub warnings: usize,
+    #[serde(default)]
+    pub notes: usize,
 }
 
 /// Everything one analysis run produced.
@@ -137,6 +139,11 @@ impl Report {
             .findings
             .iter()
             .filter(|f| f.level == Level::Warning)
+            .count();
+        self.summary.notes = self
+            .findings
+            .iter()
+            .filter(|f| f.level == Level::Note)
             .count();
     }
 }

@@ -165,7 +165,24 @@ fn graph_findings_render_as_valid_sarif() {
         failures: vec![],
     };
     report.finish_findings();
-    assert_eq!((report.summary.warnings, report.summary.findings), (1, 6));
+    assert_eq!(
+        (
+            report.summary.warnings,
+            report.summary.notes,
+            report.summary.findings
+        ),
+        (1, 5, 6)
+    );
+    let text = elixir_scope_analysis::render_text(&report);
+    assert!(
+        text.contains("6 findings (0 errors, 1 warning, 5 notes)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("App.Worker.unused/1 is unreachable"),
+        "{text}"
+    );
+    assert!(text.contains("tests); 1 line\n"), "{text}");
     let sarif: serde_json::Value = serde_json::from_str(&render_sarif(&report).unwrap()).unwrap();
     let schema: serde_json::Value =
         serde_json::from_str(include_str!("data/sarif-2.1.0-schema.json")).unwrap();

@@ -146,7 +146,10 @@ fn text_report_lists_worst_first_with_place_rule_and_number() {
         text.contains("error   lib/broken.ex:3  syntax error"),
         "{text}"
     );
-    assert!(text.contains("3 findings (1 error, 2 warnings)"), "{text}");
+    assert!(
+        text.contains("3 findings (1 error, 2 warnings, 0 notes)"),
+        "{text}"
+    );
     assert!(text.contains("Most complex functions"), "{text}");
 }
 

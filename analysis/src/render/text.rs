@@ -44,10 +44,11 @@ pub fn render_text_with(report: &Report, options: &TextOptions) -> String {
     );
     let _ = writeln!(
         out,
-        "  {} ({}, {})",
+        "  {} ({}, {}, {})",
         plural(s.findings, "finding"),
         plural(s.errors, "error"),
-        plural(s.warnings, "warning")
+        plural(s.warnings, "warning"),
+        plural(s.notes, "note")
     );
     if !report.findings.is_empty() {
         let _ = writeln!(out, "\nFindings (worst first):");
