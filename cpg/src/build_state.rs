@@ -8,12 +8,43 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use elixir_scope_ast::FileModel;
 use serde::{Deserialize, Serialize};
 
 use crate::blob_dir::BlobDir;
 use crate::error::CpgError;
+
+/// What the file system said about a file before it was read: size and modification time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileStamp {
+    pub size: u64,
+    /// Nanoseconds since the Unix epoch.
+    pub modified_ns: u64,
+}
+
+impl FileStamp {
+    /// The stamp of `path`; None when the file system cannot say.
+    pub fn of(path: &Path) -> Option<FileStamp> {
+        let meta = std::fs::metadata(path).ok()?;
+        let modified = meta.modified().ok()?.duration_since(UNIX_EPOCH).ok()?;
+        Some(FileStamp {
+            size: meta.len(),
+            modified_ns: u64::try_from(modified.as_nanos()).ok()?,
+        })
+    }
+}
+
+/// Now, in nanoseconds since the Unix epoch.
+pub(crate) fn now_ns() -> Option<u64> {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?;
+    u64::try_from(now.as_nanos()).ok()
+}
+
+/// A file modified less than this before a build started may have changed again within the
+/// file system's timestamp granularity without its stamp changing; it is read and hashed.
+const RACY_WINDOW_NS: u64 = 2_000_000_000;
 
 /// One file as the last build saw it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -22,12 +53,16 @@ pub struct FileState {
     pub hash: String,
     /// Shared so a rebuild carries unchanged files over without copying them.
     pub model: Arc<FileModel>,
+    /// Size and modification time taken before the file was read.
+    pub stamp: Option<FileStamp>,
 }
 
 /// Per file path (relative to the project root), what the last successful build used.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BuildState {
     pub files: HashMap<String, FileState>,
+    /// When that build started (nanoseconds since the Unix epoch).
+    pub started_ns: Option<u64>,
 }
 
 /// Suffix of persisted build state manifests.
@@ -35,10 +70,11 @@ const STATE_SUFFIX: &str = ".build.json";
 /// Suffix of a project's model blob directory.
 const MODELS_SUFFIX: &str = ".models";
 
-/// (path, hash, blob name) per file.
+/// Per file: path, hash, blob name and stamp.
 #[derive(Serialize, Deserialize)]
 struct StateManifest {
-    files: Vec<(String, String, String)>,
+    started_ns: Option<u64>,
+    files: Vec<(String, String, String, Option<FileStamp>)>,
 }
 
 /// A file name for a project name: safe characters kept, the rest `%XX`-escaped, so two
@@ -84,10 +120,13 @@ impl BuildState {
             Err(e) => return Err(fail(&e)),
         };
         let manifest: StateManifest = serde_json::from_slice(&bytes).map_err(|e| fail(&e))?;
-        let mut state = BuildState::default();
-        for (file, hash, blob) in manifest.files {
+        let mut state = BuildState {
+            started_ns: manifest.started_ns,
+            ..BuildState::default()
+        };
+        for (file, hash, blob, stamp) in manifest.files {
             let model = blobs.load(&file, &blob, |_| {}).map_err(|e| fail(&e))?;
-            state.files.insert(file, FileState { hash, model });
+            state.files.insert(file, FileState { hash, model, stamp });
         }
         blobs.collect_garbage();
         Ok(state)
@@ -108,10 +147,11 @@ impl BuildState {
             .write_all(entries.iter().map(|(p, f)| (p.as_str(), &f.model)))
             .map_err(|e| fail(&e))?;
         let manifest = StateManifest {
+            started_ns: self.started_ns,
             files: entries
                 .iter()
                 .zip(names)
-                .map(|((p, f), blob)| ((*p).clone(), f.hash.clone(), blob))
+                .map(|((p, f), blob)| ((*p).clone(), f.hash.clone(), blob, f.stamp))
                 .collect(),
         };
         let bytes = serde_json::to_vec(&manifest).map_err(|e| fail(&e))?;
@@ -121,6 +161,16 @@ impl BuildState {
         std::fs::rename(&tmp, &target).map_err(|e| fail(&e))?;
         blobs.commit();
         Ok(())
+    }
+
+    /// Whether the file at `path` is, by its stamp alone, the one the last build used: same
+    /// size and modification time, modified clearly before that build started.
+    pub fn unchanged_by_stamp(&self, path: &str, now: Option<FileStamp>) -> bool {
+        let (Some(state), Some(started), Some(now)) = (self.files.get(path), self.started_ns, now)
+        else {
+            return false;
+        };
+        state.stamp == Some(now) && now.modified_ns.saturating_add(RACY_WINDOW_NS) < started
     }
 
     /// The hash the last build saw for `path`.

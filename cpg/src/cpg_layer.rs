@@ -168,6 +168,10 @@ pub struct CpgClient {
     builds: DynamicSupervisorRef,
 }
 
+/// Attempts at a build whose builder is momentarily not running (its project supervisor
+/// restarting), about half a second in all.
+const NOT_RUNNING_ATTEMPTS: u32 = 10;
+
 /// Name of a project's builder in errors.
 const BUILDER_NAME: &str = "cpg_project_builder";
 
@@ -220,19 +224,22 @@ impl CpgClient {
         let call = || ProjectBuildCall::Build {
             root: root.to_path_buf(),
         };
-        let builder = self.project_builder(project).await?;
-        let reply = match builder.call_timeout(call(), BUILD_TIMEOUT).await {
-            // The project's supervisor gave up between the lookup and the call: the
-            // orchestrator starts a new one on the next lookup.
-            Err(CallError::NotRunning { .. }) => {
-                self.project_builder(project)
-                    .await?
-                    .call_timeout(call(), BUILD_TIMEOUT)
-                    .await
+        let mut attempt = 1;
+        loop {
+            let builder = self.project_builder(project).await?;
+            match builder.call_timeout(call(), BUILD_TIMEOUT).await {
+                // The project's supervisor is between giving up and being started again by
+                // project_builds: its mailboxes refuse calls for that moment.
+                Err(CallError::NotRunning { .. }) if attempt < NOT_RUNNING_ATTEMPTS => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(10 * u64::from(attempt))).await;
+                }
+                reply => {
+                    return reply
+                        .map_err(|e| CpgError::Unavailable(BUILDER_NAME, e.to_string().into()))?
+                }
             }
-            other => other,
-        };
-        reply.map_err(|e| CpgError::Unavailable(BUILDER_NAME, e.to_string().into()))?
+        }
     }
 
     async fn ask(&self, call: StorageCall) -> Result<StorageReply, CpgError> {

@@ -105,13 +105,11 @@ impl CpgOrchestrator {
 
     /// The running builder of `project`, or a freshly started project supervisor's.
     async fn builder(&mut self, project: String) -> Result<ServiceRef<ProjectBuilder>, CpgError> {
+        // The handle outlives restarts of the project's supervisor (project_builds restarts
+        // it with the same mailboxes), and this map dies with project_builds (rest_for_one),
+        // so a known project never needs a second supervisor.
         if let Some(builder) = self.projects.get(&project) {
-            // Accepting also covers a builder between two incarnations.
-            if builder.is_accepting() {
-                return Ok(builder.clone());
-            }
-            warn!(%project, "project build supervisor gave up; starting a new one");
-            self.projects.remove(&project);
+            return Ok(builder.clone());
         }
         let (spec, builder) = self.project_supervisor(&project);
         self.builds

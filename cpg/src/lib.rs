@@ -70,7 +70,7 @@ mod project_state;
 mod rust_flow;
 
 pub use build_options::BuildOptions;
-pub use build_state::{BuildState, FileState};
+pub use build_state::{BuildState, FileStamp, FileState};
 pub use call_graph::{CallGraph, CallSite, CallTarget, MethodId, MethodInfo, UnresolvedReason};
 pub use control_dependence::{dominators, post_dominators};
 pub use cpg_layer::{

@@ -21,7 +21,7 @@ use futures::StreamExt;
 use tracing::{info, info_span, warn, Instrument};
 
 use crate::build_options::BuildOptions;
-use crate::build_state::{BuildState, FileState};
+use crate::build_state::{now_ns, BuildState, FileStamp, FileState};
 use crate::cpg_orchestrator::{BuildReport, FileBuilder};
 use crate::cpg_storage::{CpgStorage, StorageCall, StorageReply};
 use crate::error::CpgError;
@@ -65,10 +65,10 @@ pub struct ProjectBuilder {
     panic_next: bool,
 }
 
-/// What one file's task found.
+/// What one file's task found, with the file's stamp taken before reading it.
 enum FileOutcome {
-    Unchanged,
-    Built(Box<(FileModel, FileCpg)>),
+    Unchanged(Option<FileStamp>),
+    Built(Box<(FileModel, FileCpg, Option<FileStamp>)>),
 }
 
 /// Attempts per storage call: a crash of storage costs one attempt, and its supervisor gives
@@ -155,19 +155,25 @@ impl ProjectBuilder {
         // Reuse needs both the model (in the state) and the graphs (in storage).
         let stored = self.stored().await;
         let previous = self.previous().await;
-        let inputs: Vec<(SourceFile, Option<String>)> = sources
-            .into_iter()
-            .map(|s| {
-                let reusable = stored
-                    .as_ref()
-                    .is_some_and(|p| p.file(&s.relative).is_some());
-                let hash = previous
-                    .hash(&s.relative)
-                    .filter(|_| reusable)
-                    .map(str::to_owned);
-                (s, hash)
-            })
-            .collect();
+        let started_ns = now_ns();
+        // Per file: true when its stamp alone shows it unchanged (no task, no read).
+        let mut by_stamp = Vec::with_capacity(sources.len());
+        let mut inputs: Vec<(SourceFile, Option<String>)> = Vec::new();
+        for s in sources {
+            let reusable = stored
+                .as_ref()
+                .is_some_and(|p| p.file(&s.relative).is_some());
+            if reusable && previous.unchanged_by_stamp(&s.relative, FileStamp::of(&s.path)) {
+                by_stamp.push(true);
+                continue;
+            }
+            by_stamp.push(false);
+            let hash = previous
+                .hash(&s.relative)
+                .filter(|_| reusable)
+                .map(str::to_owned);
+            inputs.push((s, hash));
+        }
         let builder = self.cx.builder.clone();
         let options = self.cx.options;
         let parse_options = self.parse_options.clone();
@@ -181,10 +187,12 @@ impl ProjectBuilder {
                     let builder = builder.clone();
                     let parse_options = parse_options.clone();
                     async move {
+                        // Taken first: a change after it shows in the next build's stamp.
+                        let stamp = FileStamp::of(&source.path);
                         let parsed = match std::fs::read(&source.path) {
                             Ok(bytes) => {
                                 if known.is_some_and(|h| h == content_hash(&bytes)) {
-                                    return FileOutcome::Unchanged;
+                                    return FileOutcome::Unchanged(stamp);
                                 }
                                 parse_source(
                                     &source.relative,
@@ -197,7 +205,7 @@ impl ProjectBuilder {
                             Err(_) => parse_file(&source.path, &source.relative, &parse_options),
                         };
                         let cpg = builder(&parsed, &options);
-                        FileOutcome::Built(Box::new((parsed.model, cpg)))
+                        FileOutcome::Built(Box::new((parsed.model, cpg, stamp)))
                     }
                 },
             )
@@ -209,14 +217,28 @@ impl ProjectBuilder {
         }
         // In discovery order, so method ids are deterministic.
         let mut models: Vec<Arc<FileModel>> = Vec::with_capacity(results.len());
-        let mut next = BuildState::default();
+        let mut next = BuildState {
+            started_ns,
+            ..BuildState::default()
+        };
+        let mut results = results.into_iter();
         let mut files = Vec::with_capacity(results.len());
         let mut failures = Vec::new();
         let (mut rebuilt, mut reused) = (0usize, 0usize);
-        for (path, result) in paths.into_iter().zip(results) {
+        for (path, stamped) in paths.into_iter().zip(by_stamp) {
+            let result = if stamped {
+                Ok(FileOutcome::Unchanged(
+                    previous.files.get(&path).and_then(|f| f.stamp),
+                ))
+            } else {
+                match results.next() {
+                    Some(r) => r,
+                    None => break,
+                }
+            };
             match result {
                 Ok(FileOutcome::Built(built)) => {
-                    let (model, cpg) = *built;
+                    let (model, cpg, stamp) = *built;
                     rebuilt += 1;
                     let model = Arc::new(model);
                     models.push(model.clone());
@@ -225,17 +247,24 @@ impl ProjectBuilder {
                         FileState {
                             hash: model.content_hash.clone(),
                             model,
+                            stamp,
                         },
                     );
                     files.push(Arc::new(cpg));
                 }
-                Ok(FileOutcome::Unchanged) => {
+                Ok(FileOutcome::Unchanged(stamp)) => {
                     let cpg = stored.as_ref().and_then(|p| p.shared_file(&path));
                     match (previous.files.get(&path), cpg) {
                         (Some(state), Some(cpg)) => {
                             reused += 1;
                             models.push(state.model.clone());
-                            next.files.insert(path, state.clone());
+                            next.files.insert(
+                                path,
+                                FileState {
+                                    stamp,
+                                    ..state.clone()
+                                },
+                            );
                             files.push(cpg);
                         }
                         _ => failures.push(BuildFailure {

@@ -449,3 +449,41 @@ async fn a_restarted_orchestrator_stops_its_predecessors_builds_and_starts_afres
     assert_eq!((again.rebuilt, again.reused), (0, 2));
     sup.shutdown().await;
 }
+
+/// Sets the modification time of the project's files to one fixed instant in 2020, as for a
+/// checkout made well before the build.
+fn age(root: &Path) {
+    let past = std::time::UNIX_EPOCH + Duration::from_secs(1_600_000_000);
+    for rel in ["lib/alpha.ex", "lib/alpha_slow.ex"] {
+        let file = std::fs::File::options()
+            .write(true)
+            .open(root.join(rel))
+            .unwrap();
+        file.set_modified(past).unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_with_an_old_unchanged_stamp_are_reused_without_reading_and_edits_are_seen() {
+    let (a, data) = (project("alpha"), tempfile::tempdir().unwrap());
+    age(a.path());
+    let (sup, cpg) = CpgLayer::start(persistent(data.path())).await.unwrap();
+    assert_eq!(cpg.build("alpha", a.path()).await.unwrap().rebuilt, 2);
+
+    // An edit of the same size: the modification time moves, so the file is read again.
+    let slow = a.path().join("lib/alpha_slow.ex");
+    let text = std::fs::read_to_string(&slow).unwrap();
+    std::fs::write(&slow, text.replace("x + 1", "x + 2")).unwrap();
+    let edited = cpg.build("alpha", a.path()).await.unwrap();
+    assert_eq!((edited.rebuilt, edited.reused), (1, 1));
+
+    // The stamp alone decides for old files: same size and a restored modification time
+    // are taken as unchanged without reading (as make does), which shows no read happened.
+    age(a.path());
+    cpg.build("alpha", a.path()).await.unwrap();
+    std::fs::write(&slow, text.replace("x + 1", "x + 3")).unwrap();
+    age(a.path());
+    let stamped = cpg.build("alpha", a.path()).await.unwrap();
+    assert_eq!((stamped.rebuilt, stamped.reused), (0, 2));
+    sup.shutdown().await;
+}
