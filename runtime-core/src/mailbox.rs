@@ -4,7 +4,7 @@
 use crate::process::{DownNotice, ProcessCell};
 use crate::service::Service;
 use parking_lot::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use tokio::sync::{mpsc, oneshot};
@@ -61,24 +61,40 @@ pub(crate) enum Envelope<S: Service> {
     Down(Box<DownNotice>),
 }
 
+// `repr(C)` keeps the field order: `sent` (written by every sender) and `received` (written
+// by the receiving incarnation) are more than a cache line apart, so a call does not bounce
+// one line between the caller's core and the service's.
+#[repr(C)]
 pub(crate) struct Mailbox<S: Service> {
-    pub(crate) name: Arc<str>,
-    tx: mpsc::UnboundedSender<Envelope<S>>,
-    rx: Mutex<mpsc::UnboundedReceiver<Envelope<S>>>,
+    /// Messages sent over the mailbox's life, so its length can be read while an incarnation
+    /// holds the receiver (see `received`).
+    sent: AtomicUsize,
     /// False while the service is stopped and not about to be restarted: sends fail fast.
     accepting: AtomicBool,
+    tx: mpsc::UnboundedSender<Envelope<S>>,
+    pub(crate) name: Arc<str>,
+    /// The receiver while no incarnation runs. A running incarnation takes it out for its
+    /// whole life (see [`Inbox`]), so receiving takes no lock: the lock and unlock of a
+    /// receiver mutex on every poll were the largest cost of a call on a multi-threaded
+    /// runtime after the channel itself.
+    rx: Mutex<Option<mpsc::UnboundedReceiver<Envelope<S>>>>,
     current: Mutex<Option<Arc<ProcessCell>>>,
+    /// Messages taken off the queue. It has one writer at a time (whoever holds the
+    /// receiver), so counting is a plain store, not a read-modify-write.
+    received: AtomicUsize,
 }
 
 impl<S: Service> Mailbox<S> {
     pub(crate) fn new(name: Arc<str>) -> Arc<Self> {
         let (tx, rx) = mpsc::unbounded_channel();
         Arc::new(Mailbox {
-            name,
-            tx,
-            rx: Mutex::new(rx),
+            sent: AtomicUsize::new(0),
             accepting: AtomicBool::new(false),
+            tx,
+            name,
+            rx: Mutex::new(Some(rx)),
             current: Mutex::new(None),
+            received: AtomicUsize::new(0),
         })
     }
 
@@ -88,21 +104,35 @@ impl<S: Service> Mailbox<S> {
         if !self.accepting.load(Ordering::Acquire) {
             return Err(envelope);
         }
-        self.tx.send(envelope).map_err(|e| e.0)
-    }
-
-    /// Polls for the next envelope, registering the task's waker when there is none. The
-    /// receiver lock is held only while polling, so the queue length can be read from
-    /// elsewhere at any time.
-    pub(crate) fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Envelope<S>> {
-        self.rx.lock().poll_recv(cx).map(|next| {
-            // The mailbox holds a sender itself, so the channel never closes.
-            next.expect("mailbox sender is owned by the mailbox")
+        // Counted before it is queued, so a reader never sees more received than sent.
+        self.sent.fetch_add(1, Ordering::Relaxed);
+        self.tx.send(envelope).map_err(|e| {
+            self.sent.fetch_sub(1, Ordering::Relaxed);
+            e.0
         })
     }
 
+    /// Counts one envelope taken off the queue. Only the receiver's holder calls this.
+    fn count_received(&self) {
+        let received = self.received.load(Ordering::Relaxed);
+        self.received.store(received + 1, Ordering::Release);
+    }
+
+    /// Takes the receiver for a running incarnation; it comes back when the [`Inbox`] drops.
+    pub(crate) fn inbox(mailbox: Arc<Self>) -> Inbox<S> {
+        let rx = mailbox.rx.lock().take();
+        Inbox { mailbox, rx }
+    }
+
     pub(crate) fn len(&self) -> usize {
-        self.rx.lock().len()
+        if let Some(rx) = self.rx.lock().as_ref() {
+            return rx.len();
+        }
+        // An incarnation holds the receiver. Received is read first: every envelope it counts
+        // was counted as sent before, so the difference is never negative in a consistent
+        // view; saturating in case `sent` was read before a concurrent send's count.
+        let received = self.received.load(Ordering::Acquire);
+        self.sent.load(Ordering::Relaxed).saturating_sub(received)
     }
 
     pub(crate) fn is_accepting(&self) -> bool {
@@ -116,18 +146,26 @@ impl<S: Service> Mailbox<S> {
     }
 
     /// The service stopped and will not be restarted (for now): refuse new messages and fail
-    /// the calls still queued, so their callers learn it at once instead of timing out.
+    /// the calls still queued, so their callers learn it at once instead of timing out. If an
+    /// incarnation still holds the receiver, its [`Inbox`] does the draining when it returns it.
     pub(crate) fn deactivate(&self) {
         self.accepting.store(false, Ordering::Release);
-        let drained: Vec<Envelope<S>> = {
+        let drained = {
             let mut rx = self.rx.lock();
-            std::iter::from_fn(|| rx.try_recv().ok()).collect()
-        };
-        for envelope in drained {
-            if let Envelope::Call(_, reply) = envelope {
-                reply.fail(ReplyFailure::NotRunning);
+            match rx.as_mut() {
+                Some(rx) => self.drain(rx),
+                None => Vec::new(),
             }
+        };
+        fail_calls(drained);
+    }
+
+    fn drain(&self, rx: &mut mpsc::UnboundedReceiver<Envelope<S>>) -> Vec<Envelope<S>> {
+        let drained: Vec<Envelope<S>> = std::iter::from_fn(|| rx.try_recv().ok()).collect();
+        for _ in &drained {
+            self.count_received();
         }
+        drained
     }
 
     pub(crate) fn current(&self) -> Option<Arc<ProcessCell>> {
@@ -136,5 +174,127 @@ impl<S: Service> Mailbox<S> {
 
     pub(crate) fn deliver_down(&self, notice: DownNotice) -> bool {
         self.send(Envelope::Down(Box::new(notice))).is_ok()
+    }
+}
+
+fn fail_calls<S: Service>(drained: Vec<Envelope<S>>) {
+    for envelope in drained {
+        if let Envelope::Call(_, reply) = envelope {
+            reply.fail(ReplyFailure::NotRunning);
+        }
+    }
+}
+
+/// A running incarnation's hold on its mailbox's receiver. Dropped (the incarnation returned,
+/// panicked or was aborted) it puts the receiver back before the exit is published, so the
+/// next incarnation finds it; if the mailbox was deactivated meanwhile, it fails the calls
+/// still queued, as [`Mailbox::deactivate`] would have.
+pub(crate) struct Inbox<S: Service> {
+    mailbox: Arc<Mailbox<S>>,
+    rx: Option<mpsc::UnboundedReceiver<Envelope<S>>>,
+}
+
+impl<S: Service> Inbox<S> {
+    /// Polls for the next envelope, registering the task's waker when there is none.
+    pub(crate) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Envelope<S>> {
+        let rx = self
+            .rx
+            .as_mut()
+            .expect("one incarnation of a service runs at a time, and it holds the receiver");
+        rx.poll_recv(cx).map(|next| {
+            self.mailbox.count_received();
+            // The mailbox holds a sender itself, so the channel never closes.
+            next.expect("mailbox sender is owned by the mailbox")
+        })
+    }
+}
+
+impl<S: Service> Drop for Inbox<S> {
+    fn drop(&mut self) {
+        let Some(mut rx) = self.rx.take() else {
+            return;
+        };
+        let drained = {
+            let mut slot = self.mailbox.rx.lock();
+            // Read under the lock: a `deactivate` that ran while the receiver was out set the
+            // flag before taking this lock, and one that runs later finds the receiver back.
+            let drained = if self.mailbox.is_accepting() {
+                Vec::new()
+            } else {
+                self.mailbox.drain(&mut rx)
+            };
+            *slot = Some(rx);
+            drained
+        };
+        fail_calls(drained);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::Context as ServiceContext;
+    use crate::service_ref::ServiceRef;
+    use crate::ExitReason;
+    use std::time::Duration;
+    use tokio::sync::{mpsc as chan, Semaphore};
+
+    /// Blocks in `handle_cast` until released, telling the test when it got there.
+    struct Gate {
+        entered: chan::UnboundedSender<()>,
+        release: Arc<Semaphore>,
+    }
+
+    impl Service for Gate {
+        type Call = ();
+        type Reply = ();
+        type Cast = ();
+        type Info = ();
+
+        async fn handle_call(&mut self, _: (), _: &mut ServiceContext<Self>) {}
+
+        async fn handle_cast(&mut self, _: (), _: &mut ServiceContext<Self>) {
+            let _ = self.entered.send(());
+            if let Ok(permit) = self.release.acquire().await {
+                permit.forget();
+            }
+        }
+    }
+
+    #[test]
+    fn sent_and_received_counters_are_on_different_cache_lines() {
+        let sent = std::mem::offset_of!(Mailbox<Gate>, sent);
+        let received = std::mem::offset_of!(Mailbox<Gate>, received);
+        assert!(
+            received.abs_diff(sent) >= 64,
+            "sent {sent}, received {received}"
+        );
+    }
+
+    #[tokio::test]
+    async fn length_is_counted_while_an_incarnation_holds_the_receiver() {
+        let (entered_tx, mut entered) = chan::unbounded_channel();
+        let release = Arc::new(Semaphore::new(0));
+        let gate = Gate {
+            entered: entered_tx,
+            release: release.clone(),
+        };
+        let svc = ServiceRef::start_unsupervised("gate", gate).await.unwrap();
+        svc.cast(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(5), entered.recv())
+            .await
+            .expect("the handler runs")
+            .unwrap();
+        for _ in 0..3 {
+            svc.cast(()).unwrap();
+        }
+        assert_eq!(svc.mailbox_len(), 3);
+        release.add_permits(4);
+        svc.call(()).await.unwrap();
+        assert_eq!(svc.mailbox_len(), 0);
+        // Stopped, the receiver is back in the mailbox and read directly.
+        assert_eq!(svc.stop(ExitReason::Normal).await, Some(ExitReason::Normal));
+        assert_eq!(svc.mailbox_len(), 0);
+        assert!(svc.cast(()).is_err());
     }
 }

@@ -3,7 +3,7 @@
 use crate::child_spec::{ChildKind, ChildSpec, StartArgs, StartFn, StartedChild};
 use crate::error::StartError;
 use crate::exit_reason::ExitReason;
-use crate::mailbox::{Envelope, Mailbox};
+use crate::mailbox::{Envelope, Inbox, Mailbox};
 use crate::process::{spawn_process, ExitLink, ProcessCell, ProcessHandle, ShutdownSignal};
 use crate::service::{Context, Info, Service};
 use crate::service_ref::ServiceRef;
@@ -44,6 +44,9 @@ async fn run_service<S: Service>(
         timers: Vec::new(),
     };
     drop(cell);
+    // Taken before `init`, so a restart's first poll and the calls queued during the restart
+    // see the same receiver; it goes back to the mailbox when this future ends or is dropped.
+    let mut inbox = Mailbox::inbox(mailbox);
     if let Err(error) = state.init(&mut ctx).await {
         let message = error.to_string();
         if let Some(ack) = init_ack {
@@ -59,7 +62,7 @@ async fn run_service<S: Service>(
             state.terminate(&reason, &mut ctx).await;
             return reason;
         }
-        let envelope = match poll_fn(|cx| next_event(&mailbox, &mut shutdown, cx)).await {
+        let envelope = match poll_fn(|cx| next_event(&mut inbox, &mut shutdown, cx)).await {
             Event::Shutdown(reason) => {
                 state.terminate(&reason, &mut ctx).await;
                 return reason;
@@ -89,14 +92,14 @@ enum Event<S: Service> {
 /// mailbox is empty and the task is about to sleep. Both polls use tokio's cooperative
 /// budget, so a service with a full mailbox still yields to other tasks.
 fn next_event<S: Service>(
-    mailbox: &Mailbox<S>,
+    inbox: &mut Inbox<S>,
     shutdown: &mut ShutdownSignal,
     cx: &mut std::task::Context<'_>,
 ) -> Poll<Event<S>> {
     if let Some(reason) = shutdown.try_requested() {
         return Poll::Ready(Event::Shutdown(reason));
     }
-    if let Poll::Ready(envelope) = mailbox.poll_recv(cx) {
+    if let Poll::Ready(envelope) = inbox.poll_recv(cx) {
         return Poll::Ready(Event::Message(envelope));
     }
     shutdown.poll_requested(cx).map(Event::Shutdown)
