@@ -283,6 +283,17 @@ struct DynChild {
     spec: ChildSpec,
     started: Option<StartedChild>,
     restart_count: u64,
+    /// From the last successful start; kept while a restart is pending, so a child that is
+    /// down when the supervisor stops still refuses calls at once.
+    on_stopped: Option<Arc<dyn Fn() + Send + Sync>>,
+}
+
+impl DynChild {
+    fn mark_stopped(&self) {
+        if let Some(on_stopped) = &self.on_stopped {
+            on_stopped();
+        }
+    }
 }
 
 pub(crate) struct DynamicServer {
@@ -326,6 +337,7 @@ impl DynamicServer {
             key,
             DynChild {
                 spec,
+                on_stopped: started.on_stopped.clone(),
                 started: Some(started),
                 restart_count: 0,
             },
@@ -414,6 +426,7 @@ impl DynamicServer {
                 let pid = started.process.pid();
                 self.by_pid.insert(pid, key);
                 if let Some(child) = self.children.get_mut(&key) {
+                    child.on_stopped = started.on_stopped.clone();
                     child.started = Some(started);
                     child.restart_count += 1;
                     self.events.emit(SupervisionEvent::ChildRestarted {
@@ -561,7 +574,15 @@ impl Service for DynamicServer {
         let stopping: Vec<_> = self
             .children
             .drain()
-            .filter_map(|(_, child)| child.started.map(|s| (child.spec, s)))
+            .filter_map(|(_, mut child)| match child.started.take() {
+                Some(started) => Some((child.spec, started)),
+                None => {
+                    // Down with a restart pending: nothing to stop, but its handle must say
+                    // it is gone.
+                    child.mark_stopped();
+                    None
+                }
+            })
             .collect();
         self.by_pid.clear();
         let path = self.path.clone();
@@ -596,10 +617,8 @@ impl Drop for DynamicServer {
         for child in self.children.values_mut() {
             if let Some(started) = child.started.take() {
                 started.process.abort.abort();
-                if let Some(on_stopped) = &started.on_stopped {
-                    on_stopped();
-                }
             }
+            child.mark_stopped();
         }
     }
 }

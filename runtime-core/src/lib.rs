@@ -90,6 +90,7 @@
 
 mod child_path;
 mod child_spec;
+mod child_stoppers;
 mod dynamic_supervisor;
 mod error;
 mod events;

@@ -104,3 +104,27 @@ async fn dynamic_intensity_exceeded_stops_the_supervisor() {
     eventually(|| !dynsup.is_running()).await;
     assert!(!a_ref.is_running());
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_child_down_when_the_dynamic_supervisor_gives_up_refuses_calls_at_once() {
+    let log = Log::default();
+    let (events, mut rx) = bus();
+    let dynsup = DynamicSupervisorSpec::new("dyn")
+        .intensity(1, Duration::from_secs(5))
+        .start_with_events(events)
+        .await
+        .unwrap();
+    let (a, a_ref, knobs) = probe("a", &log);
+    dynsup.start_child(a).await.unwrap();
+    knobs.fail_init.store(true, Ordering::SeqCst);
+    a_ref.cast(ProbeCast::Panic).unwrap();
+    wait_for(&mut rx, |e| {
+        matches!(e, SupervisionEvent::IntensityExceeded { .. })
+    })
+    .await;
+    eventually(|| !dynsup.is_running()).await;
+    assert!(matches!(
+        a_ref.call(ProbeCall::Get).await,
+        Err(elixir_scope_runtime_core::CallError::NotRunning { .. })
+    ));
+}

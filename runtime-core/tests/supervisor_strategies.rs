@@ -452,3 +452,31 @@ async fn terminate_child_on_a_significant_child_does_not_trigger_auto_shutdown()
     assert_eq!(sup.count_children().await.unwrap().active, 0);
     sup.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn after_the_supervisor_gives_up_calls_to_its_children_fail_at_once() {
+    let log = Log::default();
+    let (w, w_ref, knobs) = probe("w", &log);
+    let (events, mut rx) = bus();
+    let sup = SupervisorSpec::new("sup")
+        .intensity(1, Duration::from_secs(5))
+        .child(w)
+        .start_with_events(events)
+        .await
+        .unwrap();
+    let monitor = sup.monitor().unwrap();
+    knobs.fail_init.store(true, Ordering::SeqCst);
+    w_ref.cast(ProbeCast::Panic).unwrap();
+    wait_for(&mut rx, |e| {
+        matches!(e, SupervisionEvent::IntensityExceeded { .. })
+    })
+    .await;
+    monitor.down().await;
+    // The child's last restart failed, so it was down when the supervisor gave up; its handle
+    // must say so rather than leave callers waiting for their timeout.
+    assert!(matches!(
+        w_ref.call(ProbeCall::Get).await,
+        Err(elixir_scope_runtime_core::CallError::NotRunning { .. })
+    ));
+    assert!(!w_ref.is_accepting());
+}

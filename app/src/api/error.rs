@@ -77,6 +77,7 @@ impl From<StoreError> for ApiError {
             StoreError::InvalidEvent { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_event"),
             StoreError::BatchTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "batch_too_large"),
             StoreError::InvalidQuery(_) => (StatusCode::BAD_REQUEST, "invalid_query"),
+            StoreError::Timeout(_) => (StatusCode::GATEWAY_TIMEOUT, "timeout"),
             StoreError::Closed | StoreError::Unavailable(_) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
             }

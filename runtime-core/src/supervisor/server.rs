@@ -9,6 +9,7 @@ use super::handle::{ChildCounts, ChildInfo};
 use super::spec::{validate_child, AutoShutdown, Strategy, SupervisorSpec};
 use crate::child_path::child_path;
 use crate::child_spec::{stop_child, ChildKind, ChildSpec, Restart, StartArgs, StartedChild};
+use crate::child_stoppers::ChildStoppers;
 use crate::error::{InitError, StartError, SupervisorError};
 use crate::events::{EventBus, SupervisionEvent};
 use crate::exit_reason::ExitReason;
@@ -64,11 +65,30 @@ struct Child {
     running: Option<Running>,
     status: ChildStatus,
     restart_count: u64,
+    /// From the child's last successful start; kept while it is down, so a child that stays
+    /// down (its restarts failed, then the supervisor gave up) still refuses calls at once.
+    on_stopped: Option<Arc<dyn Fn() + Send + Sync>>,
 }
 
 impl Child {
+    fn new(spec: ChildSpec) -> Child {
+        Child {
+            spec,
+            running: None,
+            status: ChildStatus::Terminated,
+            restart_count: 0,
+            on_stopped: None,
+        }
+    }
+
     fn pid(&self) -> Option<Pid> {
         self.running.as_ref().map(|r| r.started.process.pid())
+    }
+
+    fn mark_stopped(&self) {
+        if let Some(on_stopped) = &self.on_stopped {
+            on_stopped();
+        }
     }
 }
 
@@ -82,6 +102,9 @@ pub(crate) struct SupervisorServer {
     events: EventBus,
     link: Option<ExitLink>,
     start_failure: Arc<Mutex<Option<StartError>>>,
+    /// No parent can restart this supervisor, so stopping its children is final.
+    is_root: bool,
+    stoppers: Arc<ChildStoppers<Arc<str>>>,
 }
 
 impl SupervisorServer {
@@ -90,8 +113,11 @@ impl SupervisorServer {
         events: EventBus,
         path: Arc<str>,
         start_failure: Arc<Mutex<Option<StartError>>>,
+        is_root: bool,
     ) -> Self {
         SupervisorServer {
+            is_root,
+            stoppers: spec.stoppers.clone(),
             path,
             strategy: spec.strategy,
             auto_shutdown: spec.auto_shutdown,
@@ -124,6 +150,9 @@ impl SupervisorServer {
         let started = (child.spec.start)(args).await?;
         let pid = started.process.pid();
         let child = &mut self.children[idx];
+        child.on_stopped = started.on_stopped.clone();
+        self.stoppers
+            .set(child.spec.id.clone(), started.on_stopped.clone());
         child.running = Some(Running { started });
         child.status = ChildStatus::Running;
         if restarted {
@@ -145,15 +174,13 @@ impl SupervisorServer {
     }
 
     /// Stops child `idx` if running, per its shutdown policy. Temporary children are removed.
+    /// `final_stop`: nothing will start it again (see `child_stoppers`), so its handle is told.
     /// Returns true if the child was removed.
-    async fn stop_one(&mut self, idx: usize) -> bool {
+    async fn stop_one(&mut self, idx: usize, final_stop: bool) -> bool {
         let child = &mut self.children[idx];
         if let Some(running) = child.running.take() {
             let pid = running.started.process.pid();
             let reason = stop_child(&running.started.process, child.spec.shutdown).await;
-            if let Some(on_stopped) = &running.started.on_stopped {
-                on_stopped();
-            }
             self.events.emit(SupervisionEvent::ChildTerminated {
                 supervisor: self.path.clone(),
                 child: child.spec.id.clone(),
@@ -164,19 +191,24 @@ impl SupervisorServer {
         let child = &mut self.children[idx];
         child.status = ChildStatus::Terminated;
         if child.spec.restart == Restart::Temporary {
+            child.mark_stopped();
+            self.stoppers.remove(&child.spec.id);
             self.children.remove(idx);
             true
+        } else if final_stop {
+            child.mark_stopped();
+            false
         } else {
             false
         }
     }
 
     /// Stops children `from..` in reverse start order.
-    async fn stop_range_reverse(&mut self, from: usize) {
+    async fn stop_range_reverse(&mut self, from: usize, final_stop: bool) {
         let mut idx = self.children.len();
         while idx > from {
             idx -= 1;
-            self.stop_one(idx).await;
+            self.stop_one(idx, final_stop).await;
         }
     }
 
@@ -198,12 +230,11 @@ impl SupervisorServer {
             reason: exit.reason.clone(),
         });
         if !child.spec.restart.restarts_after(&exit.reason) {
-            if let Some(on_stopped) = &running.started.on_stopped {
-                on_stopped();
-            }
+            child.mark_stopped();
             let id = child.spec.id.clone();
             let significant = child.spec.significant;
             if child.spec.restart == Restart::Temporary {
+                self.stoppers.remove(&id);
                 self.children.remove(idx);
             }
             if significant && self.auto_shutdown_due() {
@@ -253,11 +284,11 @@ impl SupervisorServer {
         let first = match self.strategy {
             Strategy::OneForOne => idx,
             Strategy::OneForAll => {
-                self.stop_range_reverse(0).await;
+                self.stop_range_reverse(0, false).await;
                 0
             }
             Strategy::RestForOne => {
-                self.stop_range_reverse(idx + 1).await;
+                self.stop_range_reverse(idx + 1, false).await;
                 idx
             }
         };
@@ -364,12 +395,7 @@ impl SupervisorServer {
                 None => SupervisorError::AlreadyPresent,
             });
         }
-        self.children.push(Child {
-            spec,
-            running: None,
-            status: ChildStatus::Terminated,
-            restart_count: 0,
-        });
+        self.children.push(Child::new(spec));
         let idx = self.children.len() - 1;
         match self.start_one(idx, false).await {
             Ok(pid) => Ok(pid),
@@ -382,7 +408,7 @@ impl SupervisorServer {
 
     async fn terminate_child(&mut self, id: &str) -> Result<(), SupervisorError> {
         let idx = self.index_of(id).ok_or(SupervisorError::NotFound)?;
-        self.stop_one(idx).await;
+        self.stop_one(idx, true).await;
         Ok(())
     }
 
@@ -401,7 +427,8 @@ impl SupervisorServer {
             ChildStatus::Running => Err(SupervisorError::Running),
             ChildStatus::Restarting => Err(SupervisorError::Restarting),
             ChildStatus::Terminated => {
-                self.children.remove(idx);
+                let child = self.children.remove(idx);
+                self.stoppers.remove(&child.spec.id);
                 Ok(())
             }
         }
@@ -458,19 +485,11 @@ impl Service for SupervisorServer {
             let _ = me.send_info(SupervisorInfo::ChildExit(exit));
         }));
         let initial = std::mem::take(&mut self.initial);
-        self.children = initial
-            .into_iter()
-            .map(|spec| Child {
-                spec,
-                running: None,
-                status: ChildStatus::Terminated,
-                restart_count: 0,
-            })
-            .collect();
+        self.children = initial.into_iter().map(Child::new).collect();
         for idx in 0..self.children.len() {
             if let Err(error) = self.start_one(idx, false).await {
                 // Roll back: stop what started, in reverse order, then fail the start.
-                self.stop_range_reverse(0).await;
+                self.stop_range_reverse(0, self.is_root).await;
                 let failure = StartError::ChildFailed {
                     supervisor: self.path.clone(),
                     source: Box::new(error),
@@ -499,7 +518,7 @@ impl Service for SupervisorServer {
     }
 
     async fn terminate(&mut self, reason: &ExitReason, _ctx: &mut Context<Self>) {
-        self.stop_range_reverse(0).await;
+        self.stop_range_reverse(0, self.is_root).await;
         self.events.emit(SupervisionEvent::SupervisorShutdown {
             supervisor: self.path.clone(),
             reason: reason.clone(),
@@ -514,9 +533,9 @@ impl Drop for SupervisorServer {
         for child in &mut self.children {
             if let Some(running) = child.running.take() {
                 running.started.process.abort.abort();
-                if let Some(on_stopped) = &running.started.on_stopped {
-                    on_stopped();
-                }
+            }
+            if self.is_root {
+                child.mark_stopped();
             }
         }
     }

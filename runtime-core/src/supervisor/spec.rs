@@ -3,6 +3,7 @@
 use super::handle::SupervisorRef;
 use super::server::SupervisorServer;
 use crate::child_spec::{ChildKind, ChildSpec, StartArgs, StartFn, StartedChild};
+use crate::child_stoppers::ChildStoppers;
 use crate::error::{SpecError, StartError};
 use crate::events::EventBus;
 use crate::mailbox::Mailbox;
@@ -60,6 +61,7 @@ pub struct SupervisorSpec {
     pub(crate) auto_shutdown: AutoShutdown,
     pub(crate) children: Vec<ChildSpec>,
     pub(crate) mailbox: Arc<Mailbox<SupervisorServer>>,
+    pub(crate) stoppers: Arc<ChildStoppers<Arc<str>>>,
 }
 
 impl SupervisorSpec {
@@ -68,6 +70,7 @@ impl SupervisorSpec {
         let name = name.into();
         SupervisorSpec {
             mailbox: Mailbox::new(name.clone()),
+            stoppers: ChildStoppers::new(),
             name,
             strategy: Strategy::OneForOne,
             intensity: Intensity::default(),
@@ -175,12 +178,17 @@ impl SupervisorSpec {
             Box::pin(async move {
                 let handle = spec.handle();
                 let mailbox = spec.mailbox.clone();
+                let stoppers = spec.stoppers.clone();
                 let process =
                     start_supervisor(spec, Some(args.link), args.events, args.path).await?;
                 Ok(StartedChild {
                     process,
                     introspect: Introspect::Supervisor(Arc::new(handle)),
-                    on_stopped: Some(Arc::new(move || mailbox.deactivate())),
+                    // Stopped for good by its parent: so are all its children.
+                    on_stopped: Some(Arc::new(move || {
+                        mailbox.deactivate();
+                        stoppers.stop_all();
+                    })),
                 })
             })
         });
@@ -210,7 +218,8 @@ async fn start_supervisor(
     // The server's init reports a child's typed start error here; `init` itself can only return
     // a boxed error.
     let failure = Arc::new(Mutex::new(None));
-    let server = SupervisorServer::new(spec, events, path.clone(), failure.clone());
+    let is_root = link.is_none();
+    let server = SupervisorServer::new(spec, events, path.clone(), failure.clone(), is_root);
     match start_service(server, mailbox, link, path).await {
         Ok(process) => Ok(process),
         Err(error) => Err(failure.lock().take().unwrap_or(error)),
