@@ -6,30 +6,6 @@
 
 use elixir_scope_ast::tree_sitter::Node;
 
-/// A child of a node together with the grammar field it fills (`condition`, `body`, ...).
-pub(crate) struct FieldChild<'t> {
-    pub field: Option<&'t str>,
-    pub node: Node<'t>,
-}
-
-/// The children of `node` with their field names, in source order.
-pub(crate) fn children_with_fields<'t>(node: &Node<'t>) -> Vec<FieldChild<'t>> {
-    let mut out = Vec::with_capacity(node.child_count() as usize);
-    let mut cursor = node.walk();
-    if cursor.goto_first_child() {
-        loop {
-            out.push(FieldChild {
-                field: cursor.field_name(),
-                node: cursor.node(),
-            });
-            if !cursor.goto_next_sibling() {
-                break;
-            }
-        }
-    }
-    out
-}
-
 /// The children of `node`, in source order.
 pub(crate) fn children<'t>(node: &Node<'t>) -> Vec<Node<'t>> {
     let mut cursor = node.walk();

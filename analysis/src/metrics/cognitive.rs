@@ -22,7 +22,7 @@ use elixir_scope_ast::tree_sitter::Node;
 
 use super::boolean_sequences::{self, BooleanSyntax};
 use crate::elixir_syntax::{self, Construct};
-use crate::syntax::{children, children_with_fields, text};
+use crate::syntax::{children, text};
 
 struct ElixirBooleans<'s>(&'s str);
 
@@ -56,142 +56,258 @@ impl BooleanSyntax for RustBooleans<'_> {
     }
 }
 
-/// Cognitive complexity of one Elixir `def` clause node.
-pub(crate) fn elixir_clause(clause: Node<'_>, source: &str) -> u32 {
-    let booleans = ElixirBooleans(source);
-    let mut total = 0;
-    let mut stack = vec![(clause, 0u32)];
-    let mut cursor = clause.walk();
-    while let Some((node, level)) = stack.pop() {
-        if boolean_sequences::is_chain_root(&node, &booleans) {
-            total += boolean_sequences::sequences(node, &booleans);
-        }
-        let Some(construct) = elixir_syntax::construct(&node, source) else {
-            stack.extend(node.children(&mut cursor).map(|c| (c, level)));
-            continue;
-        };
-        if construct == Construct::AnonymousFn {
-            stack.extend(node.children(&mut cursor).map(|c| (c, level + 1)));
-            continue;
-        }
-        if construct != Construct::Try {
-            total += 1 + level;
-        }
-        let has_else = matches!(
-            construct,
-            Construct::If | Construct::Unless | Construct::With | Construct::Try
-        );
-        // A `try` body is not nested (Sonar: only its catch blocks are).
-        let body_level = if construct == Construct::Try {
-            level
-        } else {
-            level + 1
-        };
-        for child in children(&node) {
-            match child.kind() {
+/// How a node's children get their nesting level. Most nodes pass one level to all their
+/// children; the parts of a control structure (its arguments, `do`/`else` keywords, blocks,
+/// branches, loop body) decide child by child.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum CognitiveFrame {
+    Uniform(u32),
+    ElixirConstruct {
+        level: u32,
+        body: u32,
+        has_else: bool,
+    },
+    ElixirArguments {
+        level: u32,
+        body: u32,
+        has_else: bool,
+    },
+    ElixirKeywords {
+        level: u32,
+        body: u32,
+        has_else: bool,
+    },
+    ElixirPair {
+        value: u32,
+        other: u32,
+    },
+    ElixirDoBlock {
+        level: u32,
+        body: u32,
+        has_else: bool,
+    },
+    RustIf {
+        level: u32,
+    },
+    RustElse {
+        level: u32,
+    },
+    RustBody {
+        level: u32,
+    },
+}
+
+impl CognitiveFrame {
+    /// The frame above a walk's root.
+    pub(crate) const ROOT: CognitiveFrame = CognitiveFrame::Uniform(0);
+}
+
+/// Cognitive complexity accumulated over the nodes of one clause, fed in pre-order.
+#[derive(Default)]
+pub(crate) struct CognitiveCounter {
+    total: u32,
+}
+
+impl CognitiveCounter {
+    /// The complexity so far.
+    pub(crate) fn total(&self) -> u32 {
+        self.total
+    }
+
+    /// Counts one Elixir node whose parent's frame is `parent` and returns its own frame.
+    /// `construct` is `elixir_syntax::construct(node)`.
+    pub(crate) fn elixir_node(
+        &mut self,
+        node: &Node<'_>,
+        field: Option<&str>,
+        parent: CognitiveFrame,
+        construct: Option<Construct>,
+        source: &str,
+    ) -> CognitiveFrame {
+        use CognitiveFrame as F;
+        let level = match parent {
+            F::Uniform(l) => l,
+            F::ElixirConstruct {
+                level,
+                body,
+                has_else,
+            } => match node.kind() {
                 "arguments" => {
-                    let pairs = elixir_syntax::keyword_pairs(&child, source);
-                    for arg in children(&child) {
-                        if arg.kind() != "keywords" {
-                            stack.push((arg, level));
-                        }
-                    }
-                    for (key, value) in pairs {
-                        match key.as_str() {
-                            "do" => stack.push((value, body_level)),
-                            "else" => {
-                                if has_else {
-                                    total += 1;
-                                }
-                                stack.push((value, level + 1));
-                            }
-                            _ => stack.push((value, level)),
-                        }
+                    return F::ElixirArguments {
+                        level,
+                        body,
+                        has_else,
                     }
                 }
                 "do_block" => {
-                    for part in children(&child) {
-                        match part.kind() {
-                            "else_block" => {
-                                if has_else {
-                                    total += 1;
-                                }
-                                push_children(&mut stack, &part, level + 1);
-                            }
-                            "rescue_block" | "catch_block" => {
-                                total += 1 + level;
-                                push_children(&mut stack, &part, level + 1);
-                            }
-                            "after_block" => push_children(&mut stack, &part, body_level),
-                            _ => stack.push((part, body_level)),
-                        }
+                    return F::ElixirDoBlock {
+                        level,
+                        body,
+                        has_else,
                     }
                 }
-                _ => stack.push((child, level)),
+                _ => level,
+            },
+            F::ElixirArguments {
+                level,
+                body,
+                has_else,
+            } => {
+                if node.kind() == "keywords" {
+                    return F::ElixirKeywords {
+                        level,
+                        body,
+                        has_else,
+                    };
+                }
+                level
+            }
+            F::ElixirKeywords {
+                level,
+                body,
+                has_else,
+            } => {
+                if node.kind() != "pair" {
+                    level
+                } else {
+                    let key = node
+                        .child_by_field_name("key")
+                        .map(|k| text(&k, source).trim().trim_end_matches(':').trim());
+                    return match key {
+                        Some("do") => F::ElixirPair {
+                            value: body,
+                            other: level,
+                        },
+                        Some("else") => {
+                            if has_else {
+                                self.total += 1;
+                            }
+                            F::ElixirPair {
+                                value: level + 1,
+                                other: level,
+                            }
+                        }
+                        _ => F::ElixirPair {
+                            value: level,
+                            other: level,
+                        },
+                    };
+                }
+            }
+            F::ElixirPair { value, other } => {
+                if field == Some("value") {
+                    value
+                } else {
+                    other
+                }
+            }
+            F::ElixirDoBlock {
+                level,
+                body,
+                has_else,
+            } => match node.kind() {
+                "else_block" => {
+                    if has_else {
+                        self.total += 1;
+                    }
+                    return F::Uniform(level + 1);
+                }
+                "rescue_block" | "catch_block" => {
+                    self.total += 1 + level;
+                    return F::Uniform(level + 1);
+                }
+                "after_block" => return F::Uniform(body),
+                _ => body,
+            },
+            F::RustIf { level } | F::RustElse { level } | F::RustBody { level } => level,
+        };
+        let booleans = ElixirBooleans(source);
+        if boolean_sequences::is_chain_root(node, &booleans) {
+            self.total += boolean_sequences::sequences(*node, &booleans);
+        }
+        match construct {
+            None => F::Uniform(level),
+            Some(Construct::AnonymousFn) => F::Uniform(level + 1),
+            // A `try` body is not nested (Sonar: only its catch blocks are).
+            Some(Construct::Try) => F::ElixirConstruct {
+                level,
+                body: level,
+                has_else: true,
+            },
+            Some(c) => {
+                self.total += 1 + level;
+                F::ElixirConstruct {
+                    level,
+                    body: level + 1,
+                    has_else: matches!(c, Construct::If | Construct::Unless | Construct::With),
+                }
             }
         }
     }
-    total
-}
 
-fn push_children<'t>(stack: &mut Vec<(Node<'t>, u32)>, node: &Node<'t>, level: u32) {
-    let mut cursor = node.walk();
-    stack.extend(node.children(&mut cursor).map(|c| (c, level)));
-}
-
-/// Cognitive complexity of one Rust `function_item` node.
-pub(crate) fn rust_function(function: Node<'_>, source: &str) -> u32 {
-    let booleans = RustBooleans(source);
-    let mut total = 0;
-    let mut stack = vec![(function, 0u32)];
-    let mut cursor = function.walk();
-    while let Some((node, level)) = stack.pop() {
-        if boolean_sequences::is_chain_root(&node, &booleans) {
-            total += boolean_sequences::sequences(node, &booleans);
+    /// Counts one Rust node whose parent's frame is `parent` and returns its own frame.
+    pub(crate) fn rust_node(
+        &mut self,
+        node: &Node<'_>,
+        field: Option<&str>,
+        parent: CognitiveFrame,
+        source: &str,
+    ) -> CognitiveFrame {
+        use CognitiveFrame as F;
+        let mut else_if = false;
+        let level = match parent {
+            F::RustIf { level } => match field {
+                Some("consequence") => level + 1,
+                Some("alternative") => return F::RustElse { level },
+                _ => level,
+            },
+            F::RustElse { level } => match node.kind() {
+                // `else if`: same level as its `if`, +1 on its own.
+                "if_expression" => {
+                    else_if = true;
+                    level
+                }
+                "block" => {
+                    self.total += 1;
+                    level + 1
+                }
+                _ => level,
+            },
+            F::RustBody { level } => {
+                if field == Some("body") {
+                    level + 1
+                } else {
+                    level
+                }
+            }
+            F::Uniform(level)
+            | F::ElixirConstruct { level, .. }
+            | F::ElixirArguments { level, .. }
+            | F::ElixirKeywords { level, .. }
+            | F::ElixirDoBlock { level, .. } => level,
+            F::ElixirPair { other, .. } => other,
+        };
+        let booleans = RustBooleans(source);
+        if boolean_sequences::is_chain_root(node, &booleans) {
+            self.total += boolean_sequences::sequences(*node, &booleans);
         }
         match node.kind() {
-            "function_item" if node.id() != function.id() => {}
-            "closure_expression" => {
-                stack.extend(node.children(&mut cursor).map(|c| (c, level + 1)));
-            }
+            "closure_expression" => F::Uniform(level + 1),
             "if_expression" => {
-                let is_else_if = node.parent().is_some_and(|p| p.kind() == "else_clause");
-                total += if is_else_if { 1 } else { 1 + level };
-                for child in children_with_fields(&node) {
-                    match child.field {
-                        Some("consequence") => stack.push((child.node, level + 1)),
-                        Some("alternative") => {
-                            for part in children(&child.node) {
-                                match part.kind() {
-                                    // `else if`: same level as this `if`, +1 on its own.
-                                    "if_expression" => stack.push((part, level)),
-                                    "block" => {
-                                        total += 1;
-                                        stack.push((part, level + 1));
-                                    }
-                                    _ => {}
-                                }
-                            }
-                        }
-                        _ => stack.push((child.node, level)),
-                    }
-                }
+                self.total += if else_if { 1 } else { 1 + level };
+                F::RustIf { level }
             }
             "match_expression" | "for_expression" | "while_expression" | "loop_expression" => {
-                total += 1 + level;
-                for child in children_with_fields(&node) {
-                    let nested = matches!(child.field, Some("body"));
-                    stack.push((child.node, if nested { level + 1 } else { level }));
-                }
+                self.total += 1 + level;
+                F::RustBody { level }
             }
             "break_expression" | "continue_expression" => {
-                if children(&node).iter().any(|c| c.kind() == "label") {
-                    total += 1;
+                if children(node).iter().any(|c| c.kind() == "label") {
+                    self.total += 1;
                 }
-                stack.extend(node.children(&mut cursor).map(|c| (c, level)));
+                F::Uniform(level)
             }
-            _ => stack.extend(node.children(&mut cursor).map(|c| (c, level))),
+            _ => F::Uniform(level),
         }
     }
-    total
 }

@@ -117,19 +117,13 @@ fn clause_metrics<'s>(
     source: &'s str,
     halstead: &mut HalsteadCounter<'s>,
 ) -> ClauseMetrics {
-    let (structure, cognitive) = match language {
-        Language::Elixir => (
-            clause_walk::elixir_clause(node, source, halstead),
-            cognitive::elixir_clause(node, source),
-        ),
-        Language::Rust => (
-            clause_walk::rust_function(node, source, halstead),
-            cognitive::rust_function(node, source),
-        ),
+    let structure = match language {
+        Language::Elixir => clause_walk::elixir_clause(node, source, halstead),
+        Language::Rust => clause_walk::rust_function(node, source, halstead),
     };
     ClauseMetrics {
         cyclomatic: structure.cyclomatic,
-        cognitive,
+        cognitive: structure.cognitive,
         nesting: structure.nesting,
         lloc: structure.lloc,
         abc: structure.abc,
