@@ -198,7 +198,7 @@ fn main() {
             if rca_ok && !rca_times.is_empty() {
                 let rca = median(rca_times);
                 println!(
-                    "  rust-code-analysis-cli: {:>8.3} s  {:>6.1} MB/s  (ours is {:.1}x faster)",
+                    "  rust-code-analysis-cli: {:>8.3} s  {:>6.1} MB/s  (its time / ours: {:.2})",
                     rca.as_secs_f64(),
                     mb / rca.as_secs_f64(),
                     rca.as_secs_f64() / analyze.as_secs_f64()
