@@ -143,7 +143,7 @@ pub(crate) enum SqlParam {
     Text(String),
 }
 
-/// SQL for a query: text with numbered placeholders, parameters, and the page size.
+/// SQL for a query: text with numbered parameter markers, parameters, and the page size.
 pub(crate) struct SqlQuery {
     pub sql: String,
     pub params: Vec<SqlParam>,
@@ -154,11 +154,11 @@ pub(crate) struct SqlQuery {
 pub(crate) const EVENT_COLUMNS: &str =
     "id, event_type, ts, source_node, source_process, correlation_id, parent_id, data";
 
-/// Builds the SQL for `q`; `placeholder(n)` renders parameter n (1-based) in the dialect.
+/// Builds the SQL for `q`; `param_marker(n)` renders parameter n (1-based) in the dialect.
 pub(crate) fn build_sql(
     q: &EventQuery,
     max_limit: usize,
-    placeholder: impl Fn(usize) -> String,
+    param_marker: impl Fn(usize) -> String,
 ) -> Result<SqlQuery, StoreError> {
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
     if limit == 0 {
@@ -181,7 +181,7 @@ pub(crate) fn build_sql(
     let mut params: Vec<SqlParam> = Vec::new();
     let push = |params: &mut Vec<SqlParam>, p: SqlParam| {
         params.push(p);
-        placeholder(params.len())
+        param_marker(params.len())
     };
     if !q.event_types.is_empty() {
         let list: Vec<String> = q
