@@ -5,6 +5,7 @@
 mod chain;
 mod postgres;
 mod query;
+mod reader_pool;
 mod sqlite;
 mod sqlite_blocks;
 

@@ -9,6 +9,7 @@
 
 use super::chain::{build_chain, ChainLink};
 use super::query::{build_sql, into_page, EventPage, EventQuery, SqlParam, EVENT_COLUMNS};
+use super::reader_pool::ReaderPool;
 use super::{validate_batch, walk_ancestors, EventBackend, Retention, StoreError, StoreStats};
 use crate::event::{
     Event, EventId, NewEvent, Source, Timestamp, ValidEvent, DEFAULT_MAX_DATA_BYTES,
@@ -30,7 +31,6 @@ const SCHEMA_VERSION: &str = "1";
 const MAX_EVENTS_PER_COMMIT: usize = 64 * 1024;
 /// Rows deleted per retention transaction, so retention never stalls writers for long.
 const RETENTION_CHUNK: i64 = 20_000;
-const IDLE_READERS_KEPT: usize = 8;
 
 /// The schema, shared with the benchmark baseline so both maintain the same indexes.
 pub const SCHEMA_SQL: &str = "
@@ -115,7 +115,7 @@ struct Inner {
     options: SqliteOptions,
     sender: RwLock<Option<mpsc::Sender<WriterMsg>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
-    readers: Mutex<Vec<Connection>>,
+    readers: Arc<ReaderPool>,
     counters: Arc<WriterCounters>,
     retention: Arc<Mutex<Retention>>,
 }
@@ -229,10 +229,10 @@ impl SqliteBackend {
         tracing::info!(path = %path.display(), "event store opened (sqlite, WAL, synchronous=FULL)");
         Ok(SqliteBackend {
             inner: Arc::new(Inner {
+                readers: ReaderPool::new(options.clone(), first_reader),
                 options,
                 sender: RwLock::new(Some(tx)),
                 writer: Mutex::new(Some(writer)),
-                readers: Mutex::new(vec![first_reader]),
                 counters,
                 retention,
             }),
@@ -273,22 +273,7 @@ impl SqliteBackend {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || {
-            let pooled = inner.readers.lock().pop();
-            let conn = match pooled {
-                Some(c) => c,
-                None => open_connection(&inner.options)?,
-            };
-            let out = f(&conn);
-            let mut pool = inner.readers.lock();
-            if pool.len() < IDLE_READERS_KEPT {
-                pool.push(conn);
-            }
-            out
-        })
-        .await
-        .map_err(|e| StoreError::Database(format!("read task failed: {e}")))?
+        self.inner.readers.read(f).await
     }
 }
 

@@ -16,6 +16,7 @@
 
 use super::chain::{build_chain, ChainLink};
 use super::query::{build_sql, into_page, EventPage, EventQuery, Order};
+use super::reader_pool::ReaderPool;
 use super::sqlite::{db_err, open_connection, open_err, SqliteOptions};
 use super::{validate_batch, walk_ancestors, EventBackend, Retention, StoreError, StoreStats};
 use crate::event::{Event, EventId, NewEvent, Source, Timestamp, ValidEvent};
@@ -34,7 +35,6 @@ pub const BLOCK_DB_FILE_NAME: &str = "event-blocks.db";
 /// Most events in one block.
 pub const BLOCK_EVENTS: usize = 1024;
 const MAX_EVENTS_PER_COMMIT: usize = 64 * 1024;
-const IDLE_READERS_KEPT: usize = 8;
 const KIND_TYPE: i64 = 0;
 const KIND_CORRELATION: i64 = 1;
 const KIND_NODE: i64 = 2;
@@ -535,7 +535,7 @@ struct Inner {
     options: SqliteOptions,
     sender: RwLock<Option<mpsc::Sender<WriterMsg>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
-    readers: Mutex<Vec<Connection>>,
+    readers: Arc<ReaderPool>,
     counters: Arc<Counters>,
 }
 
@@ -724,10 +724,10 @@ impl SqliteBlockBackend {
         tracing::info!(path = %path.display(), "event store opened (sqlite blocks, WAL, synchronous=FULL)");
         Ok(SqliteBlockBackend {
             inner: Arc::new(Inner {
+                readers: ReaderPool::new(options.clone(), first_reader),
                 options,
                 sender: RwLock::new(Some(tx)),
                 writer: Mutex::new(Some(writer)),
-                readers: Mutex::new(vec![first_reader]),
                 counters,
             }),
         })
@@ -747,22 +747,7 @@ impl SqliteBlockBackend {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || {
-            let pooled = inner.readers.lock().pop();
-            let conn = match pooled {
-                Some(c) => c,
-                None => open_connection(&inner.options)?,
-            };
-            let out = f(&conn);
-            let mut pool = inner.readers.lock();
-            if pool.len() < IDLE_READERS_KEPT {
-                pool.push(conn);
-            }
-            out
-        })
-        .await
-        .map_err(|e| StoreError::Database(format!("read task failed: {e}")))?
+        self.inner.readers.read(f).await
     }
 }
 
