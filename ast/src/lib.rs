@@ -79,6 +79,7 @@ mod repository;
 mod rust_lang;
 mod source_text;
 mod span;
+mod stack_guard;
 mod syntax_errors;
 
 pub use ast_layer::{AstClient, AstConfig, AstLayer, FailedFile, ParseReport};

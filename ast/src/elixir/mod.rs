@@ -23,9 +23,7 @@ use crate::model_builder::{CallSink, ModelBuilder, NewClause};
 use crate::source_text::{count_u32, is_comment, named_children, snippet, text};
 use crate::span::Span;
 
-/// Deeper nesting than this is not walked (calls inside are not extracted), so hostile input
-/// cannot overflow the stack. Real code stays far below it.
-pub(crate) const MAX_WALK_DEPTH: usize = 256;
+use crate::stack_guard::{grow_if_needed, MAX_WALK_DEPTH};
 
 /// The result of walking one file.
 pub(crate) fn extract(root: Node<'_>, source: &str) -> ModelBuilder {
@@ -137,7 +135,7 @@ impl<'s> Walker<'s> {
             return;
         }
         self.depth += 1;
-        match node.kind() {
+        grow_if_needed(|| match node.kind() {
             "call" => self.visit_call(node, false),
             "binary_operator" => self.visit_binary(node),
             "unary_operator" => self.visit_unary(node),
@@ -147,7 +145,7 @@ impl<'s> Walker<'s> {
                 }
             }
             _ => self.walk_children(node),
-        }
+        });
         self.depth -= 1;
     }
 
@@ -890,7 +888,7 @@ fn qualifier(node: &Node<'_>, src: &str) -> Option<Vec<String>> {
             if right.kind() != "alias" {
                 return None;
             }
-            let mut q = qualifier(&left, src)?;
+            let mut q = grow_if_needed(|| qualifier(&left, src))?;
             q.extend(split_alias(text(&right, src)));
             Some(q)
         }

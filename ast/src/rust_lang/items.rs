@@ -359,12 +359,12 @@ fn use_tree(node: &Node<'_>, src: &str, prefix: &[String], out: &mut Vec<UseLeaf
                 .map(|p| join(&p))
                 .unwrap_or_else(|| prefix.to_vec());
             if let Some(list) = node.child_by_field_name("list") {
-                use_tree(&list, src, &base, out, depth + 1);
+                crate::stack_guard::grow_if_needed(|| use_tree(&list, src, &base, out, depth + 1));
             }
         }
         "use_list" => {
             for c in named_children(node) {
-                use_tree(&c, src, prefix, out, depth + 1);
+                crate::stack_guard::grow_if_needed(|| use_tree(&c, src, prefix, out, depth + 1));
             }
         }
         "self" => {

@@ -87,7 +87,7 @@ fn scan(w: &mut Walker<'_>, tree: Node<'_>) {
     let kids: Vec<Node<'_>> = tree.children(&mut cursor).collect();
     for (i, k) in kids.iter().enumerate() {
         match k.kind() {
-            "token_tree" => scan(w, *k),
+            "token_tree" => crate::stack_guard::grow_if_needed(|| scan(w, *k)),
             "identifier" => {
                 let name = text(k, w.src);
                 if is_keyword(name) {

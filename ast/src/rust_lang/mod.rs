@@ -17,8 +17,8 @@ use crate::model_builder::{CallSink, ModelBuilder};
 use crate::source_text::{count_u32, named_children, snippet, text};
 use crate::span::Span;
 
-/// Deeper nesting than this is not walked, so hostile input cannot overflow the stack.
-pub(crate) const MAX_WALK_DEPTH: usize = 256;
+use crate::stack_guard::grow_if_needed;
+pub(crate) use crate::stack_guard::MAX_WALK_DEPTH;
 
 pub(crate) use paths::package_dir;
 
@@ -123,7 +123,7 @@ impl<'s> Walker<'s> {
         if !self.enter() {
             return;
         }
-        match node.kind() {
+        grow_if_needed(|| match node.kind() {
             "mod_item" => items::visit_mod(self, node),
             "impl_item" => items::visit_impl(self, node),
             "trait_item" => items::visit_trait(self, node),
@@ -136,7 +136,7 @@ impl<'s> Walker<'s> {
             "call_expression" => self.visit_call(node),
             "macro_invocation" => macro_tokens::visit_macro(self, node),
             _ => self.walk_children(node),
-        }
+        });
         self.leave();
     }
 
@@ -200,7 +200,7 @@ impl<'s> Walker<'s> {
                 }
             }
             "generic_function" => match f.child_by_field_name("function") {
-                Some(inner) => self.classify_callee(inner, arity, call),
+                Some(inner) => grow_if_needed(|| self.classify_callee(inner, arity, call)),
                 None => self.walk(f),
             },
             _ => {

@@ -53,7 +53,7 @@ pub(crate) fn segments(node: &Node<'_>, src: &str, out: &mut Vec<String>) {
     match node.kind() {
         "scoped_identifier" | "scoped_type_identifier" => {
             match node.child_by_field_name("path") {
-                Some(p) => segments(&p, src, out),
+                Some(p) => crate::stack_guard::grow_if_needed(|| segments(&p, src, out)),
                 // `::std::x`: an absolute path.
                 None => out.push("::".to_owned()),
             }
