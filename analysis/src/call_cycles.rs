@@ -129,8 +129,8 @@ pub fn find_module_cycles(graph: &CallGraph, models: &[&FileModel]) -> Vec<Findi
             sites.entry(name.clone()).or_insert(ModuleSite {
                 file: src.file.path.clone(),
                 language: src.file.language,
-                line: m.span.start.line,
-                end_line: m.span.end.line,
+                line: src.file.start(&m.span).line,
+                end_line: src.file.end(&m.span).line,
             });
             Some(name)
         })

@@ -125,7 +125,7 @@ fn is_root(src: &MethodSource<'_>, display: &str, roots: &DeadCodeRoots) -> bool
             .imports
             .iter()
             .any(|i| i.kind == ImportKind::Use && i.module == f.module && f.module.is_some());
-        if uses_something && CALLBACKS.contains(&(name, f.arity)) {
+        if uses_something && CALLBACKS.contains(&(name, u32::from(f.arity))) {
             return true;
         }
     }
@@ -240,11 +240,11 @@ fn module_level_targets(graph: &CallGraph, models: &[&FileModel]) -> Vec<MethodI
                 continue;
             }
             let own = call.module.and_then(|id| file.module(id)).map(|m| &*m.name);
-            let qualifier: Vec<&str> = call.qualifier.iter().map(|q| &**q).collect();
+            let qualifier: Vec<&str> = call.qualifier.to_vec();
             let target_suffix = qualifier.join(".");
             let dotted_suffix = format!(".{target_suffix}");
             for m in by_name.get(&*call.name).into_iter().flatten() {
-                if call.arity < m.min_arity || call.arity > m.arity {
+                if u32::from(call.arity) < m.min_arity || u32::from(call.arity) > m.arity {
                     continue;
                 }
                 let matches = if qualifier.is_empty() {
@@ -275,8 +275,11 @@ pub fn find_dead_code(
         if live.contains(&m.id) || never_reported(src.function) {
             continue;
         }
-        let span = src.function.span;
-        let lines = span.end.line.saturating_sub(span.start.line) + 1;
+        let (start, end) = (
+            src.file.start(&src.function.span),
+            src.file.end(&src.function.span),
+        );
+        let lines = end.line.saturating_sub(start.line) + 1;
         let symbol = m.display_name();
         out.push(Finding {
             rule: Rule::DeadCode,
@@ -287,9 +290,9 @@ pub fn find_dead_code(
             ),
             file: m.file.clone(),
             language: m.language,
-            line: span.start.line,
-            column: span.start.column,
-            end_line: span.end.line,
+            line: start.line,
+            column: start.column,
+            end_line: end.line,
             symbol,
             value: f64::from(lines),
             threshold: 0.0,

@@ -334,7 +334,7 @@ fn model_diagnostics(model: &FileModel) -> Vec<FileDiagnostic> {
                 file: model.path.to_string(),
                 level,
                 message: d.message.to_string(),
-                line: d.span.map(|s| s.start.line),
+                line: d.span.map(|s| model.start(&s).line),
             })
         })
         .collect()

@@ -208,7 +208,7 @@ impl AstClient {
                         if u.model.has_errors() {
                             report.files_with_errors.push(u.model.path.clone());
                         }
-                        updates.push(u);
+                        updates.push(*u);
                     }
                     FileOutcome::Failed { path, error } => {
                         // Stored with an empty hash so the next update tries it again.

@@ -5,7 +5,7 @@
 //! included, so real usage is somewhat higher.
 
 use std::collections::HashSet;
-use std::mem::size_of;
+use std::mem::{size_of, size_of_val};
 
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::model::{
@@ -13,6 +13,8 @@ use crate::model::{
     Visibility,
 };
 use crate::name::Name;
+use crate::name_path::NamePath;
+use crate::span::LineIndex;
 
 /// Bytes a value owns on the heap.
 pub trait HeapSize {
@@ -32,16 +34,27 @@ impl HeapSize for String {
     }
 }
 
-/// The two reference counts in front of an `Arc`'s data.
-const ARC_HEADER: usize = 2 * size_of::<usize>();
+/// The length and reference count in front of a [`Name`]'s bytes.
+const NAME_HEADER: usize = 2 * size_of::<usize>();
 
 impl HeapSize for Name {
     fn heap_bytes_in(&self, seen: &mut HashSet<usize>) -> usize {
-        if seen.insert(self.allocation()) {
-            ARC_HEADER + self.len()
-        } else {
-            0
+        match self.allocation() {
+            Some(a) if seen.insert(a) => NAME_HEADER + self.len(),
+            _ => 0,
         }
+    }
+}
+
+impl HeapSize for NamePath {
+    fn heap_bytes_in(&self, seen: &mut HashSet<usize>) -> usize {
+        self.as_name().heap_bytes_in(seen)
+    }
+}
+
+impl HeapSize for LineIndex {
+    fn heap_bytes_in(&self, _: &mut HashSet<usize>) -> usize {
+        self.allocated_bytes()
     }
 }
 
@@ -54,6 +67,18 @@ impl<T: HeapSize> HeapSize for Option<T> {
 impl<T: HeapSize> HeapSize for Vec<T> {
     fn heap_bytes_in(&self, seen: &mut HashSet<usize>) -> usize {
         self.capacity() * size_of::<T>() + self.iter().map(|v| v.heap_bytes_in(seen)).sum::<usize>()
+    }
+}
+
+impl<T: HeapSize> HeapSize for Box<[T]> {
+    fn heap_bytes_in(&self, seen: &mut HashSet<usize>) -> usize {
+        size_of_val::<[T]>(self) + self.iter().map(|v| v.heap_bytes_in(seen)).sum::<usize>()
+    }
+}
+
+impl<T: HeapSize> HeapSize for Box<T> {
+    fn heap_bytes_in(&self, seen: &mut HashSet<usize>) -> usize {
+        size_of::<T>() + (**self).heap_bytes_in(seen)
     }
 }
 
@@ -114,8 +139,7 @@ impl HeapSize for Param {
     fn heap_bytes_in(&self, seen: &mut HashSet<usize>) -> usize {
         self.pattern.heap_bytes_in(seen)
             + self.name.heap_bytes_in(seen)
-            + self.default.heap_bytes_in(seen)
-            + self.type_annotation.heap_bytes_in(seen)
+            + self.annotation.heap_bytes_in(seen)
     }
 }
 
@@ -183,6 +207,8 @@ impl HeapSize for FileModel {
         size_of::<FileModel>()
             + self.path.heap_bytes_in(seen)
             + self.content_hash.heap_bytes_in(seen)
+            + self.package_dir.heap_bytes_in(seen)
+            + self.line_index.heap_bytes_in(seen)
             + self.modules.heap_bytes_in(seen)
             + self.functions.heap_bytes_in(seen)
             + self.imports.heap_bytes_in(seen)

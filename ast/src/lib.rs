@@ -72,6 +72,7 @@ mod language;
 mod model;
 mod model_builder;
 mod name;
+mod name_path;
 mod parse_options;
 mod parsed_file;
 mod parsing_task_supervisor;
@@ -94,6 +95,7 @@ pub use model::{
     ImportFilter, ImportKind, Module, ModuleId, ModuleKind, Param, Visibility,
 };
 pub use name::Name;
+pub use name_path::{NamePath, Segments};
 pub use parse_options::{ParseOptions, DEFAULT_MAX_FILE_BYTES};
 pub use parsed_file::{content_hash, parse_file, parse_source, parse_tree, ParsedFile};
 pub use parsing_task_supervisor::{
@@ -103,7 +105,7 @@ pub use repository::{
     AstRepository, FileStats, FileUpdate, FunctionMatch, ModuleMatch, ProjectStats, RepositoryCall,
     RepositoryReply,
 };
-pub use span::{Position, Span};
+pub use span::{LineIndex, Position, Span};
 
 /// Re-exported so callers walking [`ParsedFile::tree`] use the same tree-sitter version.
 pub use tree_sitter;

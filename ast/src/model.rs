@@ -2,16 +2,67 @@
 //! diagnostics. Everything here is plain data (serde-serialisable); the syntax tree it was
 //! extracted from lives in [`crate::ParsedFile`].
 
-use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::num::NonZeroU32;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::diagnostic::Diagnostic;
 use crate::language::Language;
 use crate::name::Name;
-use crate::span::Span;
+use crate::name_path::NamePath;
+use crate::span::{LineIndex, Position, Span};
 
 /// Index of a module inside [`FileModel::modules`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct ModuleId(pub u32);
+///
+/// Stored as index + 1 in a `NonZeroU32`, so `Option<ModuleId>` (on every call, function and
+/// import) takes 4 bytes instead of 8. Serialises as the plain index.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ModuleId(NonZeroU32);
+
+impl ModuleId {
+    /// The id of the module at `index` (saturating at `u32::MAX - 1`; a file cannot hold
+    /// that many modules).
+    pub fn new(index: u32) -> Self {
+        ModuleId(NonZeroU32::MIN.saturating_add(index.min(u32::MAX - 1)))
+    }
+
+    /// Position in [`FileModel::modules`].
+    pub fn index(self) -> usize {
+        (self.0.get() - 1) as usize
+    }
+}
+
+impl fmt::Debug for ModuleId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ModuleId({})", self.index())
+    }
+}
+
+impl Serialize for ModuleId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u32(self.0.get() - 1)
+    }
+}
+
+impl<'de> Deserialize<'de> for ModuleId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let index = u32::deserialize(d)?;
+        if index == u32::MAX {
+            return Err(serde::de::Error::custom("module index out of range"));
+        }
+        Ok(ModuleId::new(index))
+    }
+}
+
+/// Arity as the model stores it: Erlang and Elixir allow at most 255 parameters; Rust arities
+/// above that (never seen in real code) saturate at 255.
+pub type Arity = u8;
+
+/// Saturating count -> [`Arity`].
+pub fn arity_of(n: usize) -> Arity {
+    Arity::try_from(n).unwrap_or(Arity::MAX)
+}
 
 /// Index of a function inside [`FileModel::functions`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -27,6 +78,9 @@ pub struct FileModel {
     pub content_hash: String,
     pub size_bytes: u64,
     pub line_count: u32,
+    /// Maps the byte offsets of spans to lines and columns: see [`FileModel::start`].
+    /// Empty for a file that was not parsed.
+    pub line_index: LineIndex,
     /// Rust: the package directory the file belongs to, relative to the project root (`""`
     /// for the root package, `"ast"` for `ast/src/lib.rs`), so `crate::` paths resolve
     /// within one package of a workspace. None for Elixir.
@@ -54,6 +108,7 @@ impl FileModel {
             content_hash,
             size_bytes,
             line_count: 0,
+            line_index: LineIndex::default(),
             package_dir: None,
             modules: Vec::new(),
             functions: Vec::new(),
@@ -63,9 +118,24 @@ impl FileModel {
         }
     }
 
+    /// Line and column of a byte offset in this file.
+    pub fn position(&self, byte: u32) -> Position {
+        self.line_index.position(byte)
+    }
+
+    /// Where a span of this file starts.
+    pub fn start(&self, span: &Span) -> Position {
+        self.line_index.position(span.start_byte)
+    }
+
+    /// The position just past a span's last byte (as tree-sitter's end points).
+    pub fn end(&self, span: &Span) -> Position {
+        self.line_index.position(span.end_byte)
+    }
+
     /// The module with this id.
     pub fn module(&self, id: ModuleId) -> Option<&Module> {
-        self.modules.get(id.0 as usize)
+        self.modules.get(id.index())
     }
 
     /// The function with this id.
@@ -83,29 +153,12 @@ impl FileModel {
         self.modules.iter().find(|m| m.name == name)
     }
 
-    /// Drops the spare capacity extraction left in every vector: models live long in the
-    /// repository, and growth slack was a large share of their memory.
+    /// Drops the spare capacity extraction left in the file-level vectors (the per-item
+    /// collections are boxed slices, exact already): models live long in the repository.
     pub fn shrink_to_fit(&mut self) {
         self.modules.shrink_to_fit();
-        for m in &mut self.modules {
-            m.attributes.shrink_to_fit();
-        }
         self.functions.shrink_to_fit();
-        for f in &mut self.functions {
-            f.calls.shrink_to_fit();
-            f.attributes.shrink_to_fit();
-            f.clauses.shrink_to_fit();
-            for c in &mut f.clauses {
-                c.params.shrink_to_fit();
-            }
-            for call in &mut f.calls {
-                call.qualifier.shrink_to_fit();
-            }
-        }
         self.imports.shrink_to_fit();
-        for i in &mut self.imports {
-            i.path.shrink_to_fit();
-        }
         self.module_level_calls.shrink_to_fit();
         self.diagnostics.shrink_to_fit();
     }
@@ -156,7 +209,7 @@ pub struct Module {
     pub span: Span,
     /// `@moduledoc` text or `//!` / `///` doc comments.
     pub doc: Option<Name>,
-    pub attributes: Vec<Attribute>,
+    pub attributes: Box<[Attribute]>,
     pub visibility: Visibility,
 }
 
@@ -206,10 +259,10 @@ pub struct Function {
     pub name: Name,
     /// Number of parameters. Elixir: all parameters, defaults included (see `min_arity`).
     /// Rust: declared parameters including `self`, so method calls (receiver counted) and
-    /// pipes (piped value counted) compare arities the same way.
-    pub arity: u32,
+    /// pipes (piped value counted) compare arities the same way. See [`Arity`].
+    pub arity: Arity,
     /// Elixir: arity without the `\\` default parameters. Equal to `arity` otherwise.
-    pub min_arity: u32,
+    pub min_arity: Arity,
     pub kind: FunctionKind,
     /// As declared. Rust trait methods and trait-impl methods carry no modifier and read
     /// `Private`; their module's kind (`RustTrait`, `RustImpl` with a `trait_name`) says they
@@ -218,14 +271,14 @@ pub struct Function {
     pub module: Option<ModuleId>,
     /// Covers every clause.
     pub span: Span,
-    pub clauses: Vec<Clause>,
+    pub clauses: Box<[Clause]>,
     /// `@doc` text (`Some("")` never; `@doc false` gives `doc_hidden`) or `///` comments.
     pub doc: Option<Name>,
     pub doc_hidden: bool,
     /// `@impl`, `@spec`, other module attributes before the first clause; Rust `#[...]`.
-    pub attributes: Vec<Attribute>,
+    pub attributes: Box<[Attribute]>,
     /// Calls made in any clause (heads, guards and bodies), in source order.
-    pub calls: Vec<Call>,
+    pub calls: Box<[Call]>,
     /// False when a syntax error touches the function's span, or the function was recovered
     /// from a missing `end`: its clauses, calls and span may be incomplete.
     pub reliable: bool,
@@ -249,7 +302,7 @@ pub struct Clause {
     pub head_span: Span,
     /// The body (`do` block / `do:` value / Rust block). None for signatures.
     pub body_span: Option<Span>,
-    pub params: Vec<Param>,
+    pub params: Box<[Param]>,
     /// Guard expression source (`when ...`); Rust where-clauses are not guards.
     pub guard: Option<Name>,
     pub guard_span: Option<Span>,
@@ -262,11 +315,27 @@ pub struct Param {
     pub pattern: Name,
     /// The bound variable when the pattern is (or ends in) a single name.
     pub name: Option<Name>,
-    /// Elixir `\\` default value source.
-    pub default: Option<Name>,
-    /// Rust type annotation source.
-    pub type_annotation: Option<Name>,
+    /// The one extra piece of source a parameter carries, by the file's language: Elixir the
+    /// `\\` default value, Rust the type annotation. One field instead of two, each always
+    /// empty in the other language, keeps a parameter at 32 bytes.
+    pub annotation: Option<Name>,
     pub span: Span,
+}
+
+impl Param {
+    /// Elixir: the `\\` default value source (None in Rust files).
+    pub fn default_value(&self, language: Language) -> Option<&Name> {
+        self.annotation
+            .as_ref()
+            .filter(|_| language == Language::Elixir)
+    }
+
+    /// Rust: the type annotation source (None in Elixir files).
+    pub fn type_annotation(&self, language: Language) -> Option<&Name> {
+        self.annotation
+            .as_ref()
+            .filter(|_| language == Language::Rust)
+    }
 }
 
 /// An attribute: Elixir `@name value` before a definition, Rust `#[name(args)]`.
@@ -308,12 +377,12 @@ pub struct Call {
     /// Raw module / path qualifier segments as written, unresolved: `["Repo"]`,
     /// `["MyApp", "Repo"]`, `["__MODULE__"]`, `[":erlang"]`, `["crate", "net"]`,
     /// `["Self"]`, `["<T as Clone>"]`. Empty for local, method and most dynamic calls.
-    pub qualifier: Vec<Name>,
+    pub qualifier: NamePath,
     /// Function, method or macro name (`""` for Elixir anonymous `fun.(x)`).
     pub name: Name,
     /// Arguments passed, counting the implicit piped value (`|>`) and a method receiver.
-    /// For captures (`&fun/2`) the captured arity.
-    pub arity: u32,
+    /// For captures (`&fun/2`) the captured arity. See [`Arity`].
+    pub arity: Arity,
     /// Whether the first argument comes from `|>`.
     pub piped: bool,
     /// Whether this is a capture (`&fun/2`, `&Mod.fun/2`) rather than an invocation.
@@ -353,14 +422,15 @@ pub struct Import {
     pub kind: ImportKind,
     /// Target path segments: `["MyApp", "Repo"]`, `["std", "collections", "HashMap"]`,
     /// `["crate", "foo"]` for a glob `crate::foo::*`.
-    pub path: Vec<Name>,
+    pub path: NamePath,
     /// The name the target is known by afterwards: Elixir `alias` default (last segment)
     /// or `as:`; Rust `as` rename or last segment. None for import/use/require and globs.
     pub alias: Option<Name>,
     /// Rust `path::*`.
     pub glob: bool,
-    pub only: Option<ImportFilter>,
-    pub except: Option<ImportFilter>,
+    /// Boxed: rare, and an inline filter would double the size of every import.
+    pub only: Option<Box<ImportFilter>>,
+    pub except: Option<Box<ImportFilter>>,
     /// Remaining options source (`use GenServer, restart: :temporary`).
     pub options: Option<Name>,
     pub visibility: Visibility,

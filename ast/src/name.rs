@@ -2,34 +2,49 @@
 //!
 //! Models repeat the same few strings thousands of times (function and module names, call
 //! targets, `record`, `_`). Each file's strings are interned while extracting, so equal
-//! strings share one allocation and a field costs 16 bytes instead of a `String`'s 24 plus
-//! its own copy.
+//! strings share one allocation. A `Name` is one thin pointer (8 bytes; `Option<Name>` too),
+//! half an `Arc<str>`: the length lives in the shared allocation, next to the count.
 
 use std::borrow::Borrow;
 use std::collections::HashSet;
 use std::fmt;
 use std::ops::Deref;
-use std::sync::Arc;
 
+use arcstr::ArcStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// An immutable shared string; compares, hashes, serialises and derefs as `str`.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Name(Arc<str>);
+pub struct Name(ArcStr);
 
 impl Name {
     /// A new, unshared name.
     pub fn new(s: &str) -> Self {
-        Name(Arc::from(s))
+        Name(ArcStr::from(s))
+    }
+
+    /// The empty name; allocates nothing.
+    pub const fn empty() -> Self {
+        Name(ArcStr::new())
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
-    /// Identity of the shared allocation (for memory accounting).
-    pub(crate) fn allocation(&self) -> usize {
-        Arc::as_ptr(&self.0) as *const u8 as usize
+    /// Identity of the shared allocation (for memory accounting); None when the name owns no
+    /// allocation (the empty name, literals).
+    pub(crate) fn allocation(&self) -> Option<usize> {
+        if ArcStr::is_static(&self.0) {
+            return None;
+        }
+        Some(self.0.as_ptr() as usize)
+    }
+}
+
+impl Default for Name {
+    fn default() -> Self {
+        Name::empty()
     }
 }
 
@@ -72,7 +87,7 @@ impl From<&str> for Name {
 
 impl From<String> for Name {
     fn from(s: String) -> Self {
-        Name(Arc::from(s))
+        Name(ArcStr::from(s))
     }
 }
 

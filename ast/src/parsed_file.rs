@@ -11,6 +11,7 @@ use crate::language::Language;
 use crate::model::{FileModel, FunctionId};
 use crate::parse_options::ParseOptions;
 use crate::source_text::count_u32;
+use crate::span::LineIndex;
 use crate::{elixir, rust_lang, syntax_errors};
 
 /// A parsed file: its model plus the syntax tree and source it came from, so the CPG layer
@@ -157,20 +158,17 @@ pub fn parse_source(
         ));
     };
     let root = tree.root_node();
+    let line_index = LineIndex::new(text);
     let built = match language {
-        Language::Elixir => elixir::extract(root, text),
+        Language::Elixir => elixir::extract(root, text, &line_index),
         Language::Rust => rust_lang::extract(root, text, path),
-    };
+    }
+    .finish();
     let errors = syntax_errors::error_spans(root);
     let mut functions = built.functions;
-    for f in &mut functions {
-        f.calls
-            .sort_by_key(|c| (c.span.start_byte, c.span.end_byte));
-    }
-    let mut module_level_calls = built.module_level_calls;
-    module_level_calls.sort_by_key(|c| (c.span.start_byte, c.span.end_byte));
+    let module_level_calls = built.module_level_calls;
     syntax_errors::mark_unreliable(&mut functions, &errors);
-    let mut diagnostics = syntax_errors::diagnostics(&errors);
+    let mut diagnostics = syntax_errors::diagnostics(&errors, &line_index);
     diagnostics.extend(built.diagnostics);
     if text.trim().is_empty() {
         diagnostics.push(Diagnostic::new(
@@ -187,6 +185,7 @@ pub fn parse_source(
         content_hash: hash,
         size_bytes: size,
         line_count,
+        line_index,
         package_dir: match language {
             Language::Rust => Some(rust_lang::package_dir(path)),
             Language::Elixir => None,

@@ -60,8 +60,9 @@ impl Default for ParsingConfig {
 pub enum FileOutcome {
     /// Content hash equal to the stored one: not parsed again.
     Unchanged { path: String },
-    /// Parsed (possibly with diagnostics).
-    Parsed(FileUpdate),
+    /// Parsed (possibly with diagnostics). Boxed: a model is far larger than the other
+    /// variants.
+    Parsed(Box<FileUpdate>),
     /// The parse task panicked, was killed or timed out.
     Failed { path: String, error: String },
 }
@@ -276,12 +277,12 @@ fn parse_blocking(
             Err(_) => crate::parsed_file::parse_file(&file.path, &file.relative, opts),
         }
     };
-    FileOutcome::Parsed(FileUpdate {
+    FileOutcome::Parsed(Box::new(FileUpdate {
         model: parsed.model,
         source: if cfg.keep_sources {
             parsed.source
         } else {
             None
         },
-    })
+    }))
 }

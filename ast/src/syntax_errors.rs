@@ -5,7 +5,7 @@ use tree_sitter::Node;
 
 use crate::diagnostic::{Diagnostic, DiagnosticKind, Severity};
 use crate::model::Function;
-use crate::span::Span;
+use crate::span::{LineIndex, Span};
 
 /// Beyond this many syntax errors in one file the rest are summarised in one diagnostic, so a
 /// garbage file cannot grow the model without bound.
@@ -40,11 +40,12 @@ pub(crate) fn error_spans(root: Node<'_>) -> Vec<(Span, Option<String>)> {
 }
 
 /// Diagnostics for the error spans, capped at [`MAX_SYNTAX_DIAGNOSTICS`].
-pub(crate) fn diagnostics(errors: &[(Span, Option<String>)]) -> Vec<Diagnostic> {
+pub(crate) fn diagnostics(errors: &[(Span, Option<String>)], lines: &LineIndex) -> Vec<Diagnostic> {
     let mut out: Vec<Diagnostic> = errors
         .iter()
         .take(MAX_SYNTAX_DIAGNOSTICS)
-        .map(|(span, missing)| match missing {
+        .map(|(span, missing)| (span, missing, lines.position(span.start_byte)))
+        .map(|(span, missing, start)| match missing {
             Some(token) => Diagnostic::new(
                 Severity::Error,
                 DiagnosticKind::MissingToken {
@@ -52,7 +53,7 @@ pub(crate) fn diagnostics(errors: &[(Span, Option<String>)]) -> Vec<Diagnostic> 
                 },
                 format!(
                     "missing `{token}` at line {}, column {}",
-                    span.start.line, span.start.column
+                    start.line, start.column
                 ),
                 Some(*span),
             ),
@@ -61,7 +62,7 @@ pub(crate) fn diagnostics(errors: &[(Span, Option<String>)]) -> Vec<Diagnostic> 
                 DiagnosticKind::SyntaxError,
                 format!(
                     "syntax error at line {}, column {}",
-                    span.start.line, span.start.column
+                    start.line, start.column
                 ),
                 Some(*span),
             ),

@@ -55,7 +55,7 @@ fn elixir_five_thousand_nested_ifs_parse_on_a_normal_stack() {
     let model = parse_on_small_stack(Language::Elixir, elixir_nested_ifs(DEPTH));
     assert_eq!(model.modules.len(), 1);
     assert_eq!(model.modules[0].name, "Deep");
-    let names: Vec<(&str, u32)> = model
+    let names: Vec<(&str, u8)> = model
         .functions
         .iter()
         .map(|f| (f.name.as_str(), f.arity))

@@ -67,6 +67,9 @@ async fn parse_and_query_a_project() {
         .expect("functions");
     assert_eq!(hc.len(), 1);
     assert_eq!(hc[0].function.clauses.len(), 2);
+    // Query results carry line/column positions (the model's spans are byte ranges).
+    assert_eq!((hc[0].start.line, hc[0].start.column), (14, 3));
+    assert_eq!(hc[0].end.line, 15);
     assert!(ast
         .functions("shop", Some("Shop.Cart"), "handle_call", None)
         .await

@@ -132,10 +132,10 @@ impl CallGraph {
                         .map(|m| m.name.to_string())
                         .unwrap_or_default(),
                     name: f.name.to_string(),
-                    arity: f.arity,
-                    min_arity: f.min_arity,
+                    arity: f.arity.into(),
+                    min_arity: f.min_arity.into(),
                     language: file.language,
-                    line: f.span.start.line,
+                    line: file.start(&f.span).line,
                 });
             }
         }
@@ -153,7 +153,7 @@ impl CallGraph {
                         target,
                         written: written(file.language, c),
                         capture: c.capture,
-                        line: c.span.start.line,
+                        line: file.start(&c.span).line,
                         start_byte: byte_offset(c.span.start_byte),
                     });
                 }

@@ -109,15 +109,15 @@ impl<'a> Resolver<'a> {
                         .push(ElixirFn {
                             id,
                             name: f.name.to_string(),
-                            arity: f.arity,
-                            min_arity: f.min_arity,
+                            arity: f.arity.into(),
+                            min_arity: f.min_arity.into(),
                             is_macro: f.kind.is_macro(),
                         }),
                     Language::Rust => {
                         let rf = || RustFn {
                             id,
                             name: f.name.to_string(),
-                            arity: f.arity,
+                            arity: f.arity.into(),
                             has_body: f.kind == FunctionKind::RustFn,
                         };
                         match &module.kind {
@@ -240,9 +240,11 @@ impl<'a> Resolver<'a> {
                         }
                     }
                     ImportKind::Import => {
-                        scope
-                            .imports
-                            .push((path.join("."), imp.only.clone(), imp.except.clone()));
+                        scope.imports.push((
+                            path.join("."),
+                            imp.only.as_deref().cloned(),
+                            imp.except.as_deref().cloned(),
+                        ));
                     }
                     _ => {}
                 }
@@ -258,18 +260,21 @@ impl<'a> Resolver<'a> {
             .and_then(|m| self.elixir_scopes.get(&(fi, m)))
             .unwrap_or(&empty);
         if call.qualifier.is_empty() {
-            if let Some(id) = self.elixir_fn(&scope.module, &call.name, call.arity, |_| true) {
+            if let Some(id) =
+                self.elixir_fn(&scope.module, &call.name, u32::from(call.arity), |_| true)
+            {
                 return Ok(id);
             }
             for (module, only, except) in &scope.imports {
                 let allowed = |f: &ElixirFn| {
                     only.as_ref()
-                        .is_none_or(|o| filter_allows(o, f, call.arity))
+                        .is_none_or(|o| filter_allows(o, f, u32::from(call.arity)))
                         && except
                             .as_ref()
-                            .is_none_or(|e| !filter_allows(e, f, call.arity))
+                            .is_none_or(|e| !filter_allows(e, f, u32::from(call.arity)))
                 };
-                if let Some(id) = self.elixir_fn(module, &call.name, call.arity, allowed) {
+                if let Some(id) = self.elixir_fn(module, &call.name, u32::from(call.arity), allowed)
+                {
                     return Ok(id);
                 }
             }
@@ -278,7 +283,7 @@ impl<'a> Resolver<'a> {
             let external = scope.imports.iter().find(|(module, only, _)| {
                 !self.elixir_modules.contains_key(module)
                     && matches!(only, Some(ImportFilter::Functions(list))
-                        if list.iter().any(|(n, a)| n.as_str() == call.name.as_str() && *a == call.arity))
+                        if list.iter().any(|(n, a)| n.as_str() == call.name.as_str() && *a == u32::from(call.arity)))
             });
             if let Some((module, _, _)) = external {
                 return Err(UnresolvedReason::ExternalModule {
@@ -291,7 +296,7 @@ impl<'a> Resolver<'a> {
                 .iter()
                 .filter(|(module, _, _)| module == "Kernel")
                 .all(|(_, only, except)| kernel_filter_allows(only, except, call));
-            if kernel_imported && is_kernel_function(&call.name, call.arity) {
+            if kernel_imported && is_kernel_function(&call.name, u32::from(call.arity)) {
                 return Err(UnresolvedReason::ExternalModule {
                     module: "Kernel".to_owned(),
                 });
@@ -308,7 +313,7 @@ impl<'a> Resolver<'a> {
         if !self.elixir_modules.contains_key(&module) {
             return Err(UnresolvedReason::ExternalModule { module });
         }
-        self.elixir_fn(&module, &call.name, call.arity, |_| true)
+        self.elixir_fn(&module, &call.name, u32::from(call.arity), |_| true)
             .ok_or(UnresolvedReason::NoSuchFunction { module })
     }
 
@@ -462,7 +467,7 @@ impl<'a> Resolver<'a> {
         let q = &segments(&call.qualifier);
         if q.len() == 1 && q[0] == "Self" {
             if let Some(t) = &scope.self_type {
-                return self.rust_assoc_fn(t, &call.name, call.arity);
+                return self.rust_assoc_fn(t, &call.name, u32::from(call.arity));
             }
         }
         let full = self.normalize_rust(&scope.ns, q, Some(&scope.uses));
@@ -472,7 +477,7 @@ impl<'a> Resolver<'a> {
         }
         if let Some(last) = full.last().filter(|l| is_capitalised(l)) {
             if self.rust_assoc.contains_key(last.as_str()) {
-                return self.rust_assoc_fn(last, &call.name, call.arity);
+                return self.rust_assoc_fn(last, &call.name, u32::from(call.arity));
             }
         }
         if full.first().is_some_and(|s| s == "crate") || self.rust_modules.contains(&module) {
@@ -517,7 +522,8 @@ impl<'a> Resolver<'a> {
             .into_iter()
             .flatten()
             .collect();
-        pick(candidates, call.arity).map_err(|none| none.unwrap_or(UnresolvedReason::UnknownMethod))
+        pick(candidates, u32::from(call.arity))
+            .map_err(|none| none.unwrap_or(UnresolvedReason::UnknownMethod))
     }
 }
 
@@ -587,7 +593,7 @@ fn kernel_filter_allows(
 ) -> bool {
     let listed = |list: &[(elixir_scope_ast::Name, u32)]| {
         list.iter()
-            .any(|(n, a)| n.as_str() == call.name.as_str() && *a == call.arity)
+            .any(|(n, a)| n.as_str() == call.name.as_str() && *a == u32::from(call.arity))
     };
     let only_ok = match only {
         None => true,
@@ -601,7 +607,7 @@ fn kernel_filter_allows(
     only_ok && except_ok
 }
 
-/// Path segments as owned strings, whatever string type the model uses.
-pub(crate) fn segments<S: AsRef<str>>(parts: &[S]) -> Vec<String> {
-    parts.iter().map(|p| p.as_ref().to_owned()).collect()
+/// Path segments as owned strings.
+pub(crate) fn segments<'a>(parts: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    parts.into_iter().map(str::to_owned).collect()
 }

@@ -77,7 +77,7 @@ pub fn build_file(parsed: &ParsedFile, options: &BuildOptions) -> FileCpg {
                     .and_then(|m| model.module(m))
                     .map(|m| m.name.to_string()),
                 name: f.name.to_string(),
-                arity: f.arity,
+                arity: f.arity.into(),
                 graph,
             })
         })

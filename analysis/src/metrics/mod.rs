@@ -212,7 +212,8 @@ pub fn measure(model: &FileModel, source: &str, tree: &Tree) -> FileMetrics {
             });
         }
         let Some(m) = acc else { continue };
-        let mut line_counts = line_flags.counts(f.span.start.line, f.span.end.line);
+        let (start, end) = (model.start(&f.span), model.end(&f.span));
+        let mut line_counts = line_flags.counts(start.line, end.line);
         line_counts.lloc = m.lloc;
         let halstead = halstead.finish();
         let module = f.module.and_then(|id| model.module(id));
@@ -222,10 +223,10 @@ pub fn measure(model: &FileModel, source: &str, tree: &Tree) -> FileMetrics {
             language,
             module: module.map(|m| m.name.to_string()),
             name: f.name.to_string(),
-            arity: f.arity,
-            line: f.span.start.line,
-            column: f.span.start.column,
-            end_line: f.span.end.line,
+            arity: f.arity.into(),
+            line: start.line,
+            column: start.column,
+            end_line: end.line,
             clauses: f.clauses.len() as u32,
             cyclomatic: m.cyclomatic,
             cognitive: m.cognitive,
@@ -249,10 +250,11 @@ pub fn measure(model: &FileModel, source: &str, tree: &Tree) -> FileMetrics {
                 file: model.path.clone(),
                 language,
                 name: module.name.to_string(),
-                line: module.span.start.line,
-                end_line: module.span.end.line,
+                line: model.start(&module.span).line,
+                end_line: model.end(&module.span).line,
                 functions: 0,
-                lines: line_flags.counts(module.span.start.line, module.span.end.line),
+                lines: line_flags
+                    .counts(model.start(&module.span).line, model.end(&module.span).line),
                 cyclomatic_total: 0,
                 cyclomatic_max: 0,
                 cognitive_total: 0,

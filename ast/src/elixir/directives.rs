@@ -5,7 +5,7 @@ use tree_sitter::Node;
 use super::{qualifier, split_alias, Walker};
 use crate::model::{Import, ImportFilter, ImportKind, Visibility};
 use crate::model_builder::ModelBuilder;
-use crate::name::Name;
+use crate::name_path::NamePath;
 use crate::source_text::{named_children, snippet, text};
 use crate::span::Span;
 
@@ -82,11 +82,11 @@ pub(super) fn record(w: &mut Walker<'_>, node: Node<'_>, name: &str, args: Optio
     let rename = keyword_value(&args, "as", src).map(|v| w.b.name(text(&v, src).trim()));
     let base = Import {
         kind,
-        path: Vec::new(),
+        path: NamePath::empty(),
         alias: None,
         glob: false,
-        only: filter(keyword_value(&args, "only", src), src, &mut w.b),
-        except: filter(keyword_value(&args, "except", src), src, &mut w.b),
+        only: filter(keyword_value(&args, "only", src), src, &mut w.b).map(Box::new),
+        except: filter(keyword_value(&args, "except", src), src, &mut w.b).map(Box::new),
         options: None,
         visibility: Visibility::Private,
         module,
@@ -103,9 +103,9 @@ pub(super) fn record(w: &mut Walker<'_>, node: Node<'_>, name: &str, args: Optio
                 for leaf in named_children(&r) {
                     let mut segs = prefix.clone();
                     segs.extend(split_alias(text(&leaf, src)));
-                    let path: Vec<Name> = segs.iter().map(|p| w.b.name(p)).collect();
+                    let path = w.b.path(&segs);
                     let alias = match kind {
-                        ImportKind::Alias => path.last().cloned(),
+                        ImportKind::Alias => path.last().map(|l| w.b.name(l)),
                         _ => None,
                     };
                     w.b.imports.push(Import {
@@ -118,9 +118,9 @@ pub(super) fn record(w: &mut Walker<'_>, node: Node<'_>, name: &str, args: Optio
             }
         }
     }
-    let path: Vec<Name> = path_of(&target, src).iter().map(|p| w.b.name(p)).collect();
+    let path = w.b.path(path_of(&target, src));
     let alias = match kind {
-        ImportKind::Alias => rename.or_else(|| path.last().cloned()),
+        ImportKind::Alias => rename.or_else(|| path.last().map(|l| w.b.name(l))),
         ImportKind::Require => rename,
         _ => None,
     };

@@ -68,8 +68,7 @@ pub(crate) fn parse<'t>(node: Node<'t>, src: &str, b: &mut ModelBuilder) -> Opti
                 params.push(Param {
                     pattern: b.name(text(&pattern, src)),
                     name: bound_name(&pattern, src).map(|n| b.name(&n)),
-                    default: default.map(|d| b.name(text(&d, src))),
-                    type_annotation: None,
+                    annotation: default.map(|d| b.name(text(&d, src))),
                     span: Span::of(&p),
                 });
             }

@@ -17,18 +17,20 @@ use tree_sitter::Node;
 
 use crate::diagnostic::{Diagnostic, DiagnosticKind, Severity};
 use crate::model::{
-    Attribute, Call, CallKind, Clause, FunctionId, FunctionKind, ModuleId, ModuleKind, Visibility,
+    arity_of, Attribute, Call, CallKind, Clause, FunctionId, FunctionKind, ModuleId, ModuleKind,
+    Visibility,
 };
 use crate::model_builder::{CallSink, ModelBuilder, NewClause};
 use crate::source_text::{count_u32, is_comment, named_children, snippet, text};
-use crate::span::Span;
+use crate::span::{LineIndex, Span};
 
 use crate::stack_guard::{grow_if_needed, MAX_WALK_DEPTH};
 
 /// The result of walking one file.
-pub(crate) fn extract(root: Node<'_>, source: &str) -> ModelBuilder {
+pub(crate) fn extract(root: Node<'_>, source: &str, lines: &LineIndex) -> ModelBuilder {
     let mut walker = Walker {
         src: source,
+        lines,
         b: ModelBuilder::default(),
         scopes: vec![Scope::new(ScopeKind::File, 0)],
         recovering: root.has_error(),
@@ -91,6 +93,7 @@ struct Callee {
 
 struct Walker<'s> {
     src: &'s str,
+    lines: &'s LineIndex,
     b: ModelBuilder,
     scopes: Vec<Scope>,
     recovering: bool,
@@ -216,27 +219,28 @@ impl<'s> Walker<'s> {
 
     fn close_broken_scope(&mut self, kind: ScopeKind, cut: &Span) {
         let end = cut.start_byte;
-        let end_pos = cut.start;
         let truncate = |s: &mut Span| {
             if s.end_byte > end && s.start_byte <= end {
                 s.end_byte = end;
-                s.end = end_pos;
             }
         };
         let (name, span) = match kind {
             ScopeKind::Function(id, clause) => {
-                let Some(f) = self.b.function_mut(id) else {
+                let Some((f, clauses)) = self.b.function_mut(id) else {
                     return;
                 };
                 f.reliable = false;
-                if let Some(c) = f.clauses.get_mut(clause) {
+                if let Some(c) = clauses.get_mut(clause) {
                     truncate(&mut c.span);
                     if let Some(b) = c.body_span.as_mut() {
                         truncate(b);
                     }
                 }
-                let mut span = f.clauses[0].span;
-                for c in &f.clauses[1..] {
+                let Some(first) = clauses.first() else {
+                    return;
+                };
+                let mut span = first.span;
+                for c in &clauses[1..] {
                     span = span.cover(&c.span);
                 }
                 f.span = span;
@@ -258,7 +262,7 @@ impl<'s> Walker<'s> {
             },
             format!(
                 "`{name}` (line {}) has no matching `end`; the definitions after it were recovered",
-                span.start.line
+                self.lines.position(span.start_byte).line
             ),
             Some(span),
         ));
@@ -291,14 +295,14 @@ impl<'s> Walker<'s> {
             name,
             receiver,
         } = callee;
-        let qualifier = qualifier.iter().map(|q| self.b.name(q)).collect();
+        let qualifier = self.b.path(&qualifier);
         let name = self.b.name(&name);
         let receiver = receiver.map(|r| self.b.name(&r));
         let call = Call {
             kind,
             qualifier,
             name,
-            arity,
+            arity: arity_of(arity as usize),
             piped,
             capture,
             receiver,
@@ -633,8 +637,8 @@ impl<'s> Walker<'s> {
             }
             n => {
                 let code = !forms::is_non_code_attribute(n);
-                if let Some(md) = module.and_then(|m| self.b.module_mut(m)) {
-                    md.attributes.push(attr);
+                if let Some(m) = module {
+                    self.b.add_module_attribute(m, attr);
                 }
                 if code {
                     self.walk_opt(value_node);
@@ -656,7 +660,7 @@ impl<'s> Walker<'s> {
         let first = args.and_then(|a| named_children(&a).into_iter().next());
         let parent = self.current_module();
         let parent_name = parent
-            .and_then(|p| self.b.modules.get(p.0 as usize))
+            .and_then(|p| self.b.module(p))
             .map(|m| m.name.to_string());
         let written = first
             .filter(|f| f.kind() != "keywords")
@@ -785,7 +789,12 @@ impl<'s> Walker<'s> {
             }
             _ => Visibility::Public,
         };
-        let min_arity = count_u32(head.params.iter().filter(|p| p.default.is_none()).count());
+        let min_arity = arity_of(
+            head.params
+                .iter()
+                .filter(|p| p.annotation.is_none())
+                .count(),
+        );
         let (doc, doc_hidden, attributes) = match self.scopes.last_mut() {
             Some(s) => (
                 s.pending_doc.take(),
@@ -799,7 +808,7 @@ impl<'s> Walker<'s> {
             span,
             head_span: Span::of(&head_node),
             body_span: body.map(|b| Span::of(&b)),
-            params: head.params.clone(),
+            params: head.params.clone().into_boxed_slice(),
             guard: head.guard.map(|g| self.b.name(text(&g, self.src))),
             guard_span: head.guard.map(|g| Span::of(&g)),
         };

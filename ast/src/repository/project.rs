@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::heap_size::HeapSize;
 use crate::model::{FileModel, Function, FunctionId, Module, ModuleId};
 use crate::name::Name;
+use crate::span::Position;
 
 /// A file as stored: its model, its source (for re-parsing on demand) and its memory cost.
 #[derive(Debug, Clone)]
@@ -29,19 +30,24 @@ impl StoredFile {
     }
 }
 
-/// A module found by a query.
+/// A module found by a query, with its file and where its span starts and ends (spans hold
+/// byte offsets only; lines come from the file's line index).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModuleMatch {
     pub path: String,
     pub module: Module,
+    pub start: Position,
+    pub end: Position,
 }
 
-/// A function found by a query, with its file and module name.
+/// A function found by a query, with its file, module name and span positions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FunctionMatch {
     pub path: String,
     pub module: Option<Name>,
     pub function: Function,
+    pub start: Position,
+    pub end: Position,
 }
 
 /// Memory and size of one file.
@@ -122,10 +128,13 @@ impl Project {
             .into_iter()
             .flatten()
             .filter_map(|(path, id)| {
-                let m = self.files.get(path)?.model.module(*id)?;
+                let model = &self.files.get(path)?.model;
+                let m = model.module(*id)?;
                 Some(ModuleMatch {
                     path: path.clone(),
                     module: m.clone(),
+                    start: model.start(&m.span),
+                    end: model.end(&m.span),
                 })
             })
             .collect()
@@ -152,13 +161,15 @@ impl Project {
                 if module.is_some() && module != module_name.as_deref() {
                     return None;
                 }
-                if arity.is_some_and(|a| a != f.arity) {
+                if arity.is_some_and(|a| a != u32::from(f.arity)) {
                     return None;
                 }
                 Some(FunctionMatch {
                     path: path.clone(),
                     module: module_name,
                     function: f.clone(),
+                    start: model.start(&f.span),
+                    end: model.end(&f.span),
                 })
             })
             .collect()

@@ -102,7 +102,7 @@ fn leading(node: &Node<'_>, src: &str, b: &mut ModelBuilder) -> (Option<Name>, V
 
 fn parent_name(w: &Walker<'_>) -> String {
     w.current_module()
-        .and_then(|m| w.b.modules.get(m.0 as usize))
+        .and_then(|m| w.b.module(m))
         .map(|m| m.name.to_string())
         .unwrap_or_else(|| "crate".to_owned())
 }
@@ -116,8 +116,8 @@ fn with_module(w: &mut Walker<'_>, node: Node<'_>, name: String, local: String, 
         w.b.add_module(name, local, kind, parent, Span::of(&node), vis);
     if let Some(m) = w.b.module_mut(id) {
         m.doc = doc;
-        m.attributes = attrs;
     }
+    w.b.set_module_attributes(id, attrs);
     w.modules.push(id);
     if let Some(body) = node.child_by_field_name("body") {
         w.walk(body);
@@ -177,8 +177,7 @@ fn params(node: &Node<'_>, src: &str, b: &mut ModelBuilder) -> Vec<Param> {
             "self_parameter" => out.push(Param {
                 pattern: b.name(text(&p, src)),
                 name: Some(b.name("self")),
-                default: None,
-                type_annotation: None,
+                annotation: None,
                 span: Span::of(&p),
             }),
             "parameter" => {
@@ -191,16 +190,14 @@ fn params(node: &Node<'_>, src: &str, b: &mut ModelBuilder) -> Vec<Param> {
                 out.push(Param {
                     pattern,
                     name,
-                    default: None,
-                    type_annotation,
+                    annotation: type_annotation,
                     span: Span::of(&p),
                 });
             }
             "variadic_parameter" => out.push(Param {
                 pattern: b.name(text(&p, src)),
                 name: None,
-                default: None,
-                type_annotation: None,
+                annotation: None,
                 span: Span::of(&p),
             }),
             _ => {}
@@ -222,7 +219,6 @@ pub(super) fn visit_function(w: &mut Walker<'_>, node: Node<'_>) {
         if let Some(b) = body {
             let bs = Span::of(&b);
             s.end_byte = bs.start_byte;
-            s.end = bs.start;
         }
         s
     };
@@ -231,12 +227,12 @@ pub(super) fn visit_function(w: &mut Walker<'_>, node: Node<'_>) {
     } else {
         FunctionKind::RustFnSignature
     };
-    let min_arity = crate::source_text::count_u32(params.len());
+    let min_arity = crate::model::arity_of(params.len());
     let clause = Clause {
         span: Span::of(&node),
         head_span,
         body_span: body.map(|b| Span::of(&b)),
-        params,
+        params: params.into_boxed_slice(),
         guard: None,
         guard_span: None,
     };
@@ -279,7 +275,7 @@ pub(super) fn visit_inner_doc(w: &mut Walker<'_>, node: Node<'_>) {
     let Some(id) = w.current_module() else {
         return;
     };
-    let joined = match w.b.modules.get(id.0 as usize).and_then(|m| m.doc.as_ref()) {
+    let joined = match w.b.module(id).and_then(|m| m.doc.as_ref()) {
         Some(d) => format!("{d}\n{line}"),
         None => line,
     };
@@ -291,8 +287,8 @@ pub(super) fn visit_inner_doc(w: &mut Walker<'_>, node: Node<'_>) {
 
 pub(super) fn visit_inner_attribute(w: &mut Walker<'_>, node: Node<'_>) {
     if let Some(a) = attribute(&node, w.src, &mut w.b) {
-        if let Some(m) = w.current_module().and_then(|m| w.b.module_mut(m)) {
-            m.attributes.push(a);
+        if let Some(m) = w.current_module() {
+            w.b.add_module_attribute(m, a);
         }
     }
 }
@@ -307,7 +303,7 @@ pub(super) fn visit_use(w: &mut Walker<'_>, node: Node<'_>) {
     use_tree(&arg, w.src, &[], &mut out, 0);
     let module = w.current_module();
     for (path, alias, glob) in out {
-        let path = path.iter().map(|p| w.b.name(p)).collect();
+        let path = w.b.path(&path);
         let alias = alias.map(|a| w.b.name(&a));
         w.b.imports.push(Import {
             kind: ImportKind::RustUse,
@@ -393,9 +389,10 @@ pub(super) fn visit_extern_crate(w: &mut Walker<'_>, node: Node<'_>) {
     let alias = Some(alias);
     let visibility = visibility(&node, w.src, &mut w.b);
     let module = w.current_module();
+    let path = w.b.path([crate_name.as_str()]);
     w.b.imports.push(Import {
         kind: ImportKind::RustUse,
-        path: vec![crate_name],
+        path,
         alias,
         glob: false,
         only: None,

@@ -12,7 +12,7 @@ mod paths;
 use tree_sitter::Node;
 
 use crate::diagnostic::{Diagnostic, DiagnosticKind, Severity};
-use crate::model::{Call, CallKind, FunctionId, ModuleId, ModuleKind, Visibility};
+use crate::model::{arity_of, Call, CallKind, FunctionId, ModuleId, ModuleKind, Visibility};
 use crate::model_builder::{CallSink, ModelBuilder};
 use crate::source_text::{count_u32, named_children, snippet, text};
 use crate::span::Span;
@@ -87,14 +87,14 @@ impl<'s> Walker<'s> {
         receiver: Option<String>,
         node: &Node<'_>,
     ) {
-        let qualifier = qualifier.iter().map(|q| self.b.name(q)).collect();
+        let qualifier = self.b.path(&qualifier);
         let name = self.b.name(&name);
         let receiver = receiver.map(|r| self.b.name(&r));
         let call = Call {
             kind,
             qualifier,
             name,
-            arity,
+            arity: arity_of(arity as usize),
             piped: false,
             capture: false,
             receiver,
