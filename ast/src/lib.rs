@@ -24,7 +24,16 @@
 //! let map = total.calls.iter().find(|c| c.name == "map").unwrap();
 //! assert_eq!((map.kind, map.arity, map.piped), (CallKind::Remote, 2, true));
 //! assert!(total.calls.iter().any(|c| c.capture && c.name == "price" && c.arity == 1));
+//! // Spans are byte ranges; the model's line index turns them into lines and columns.
+//! assert_eq!(model.start(&total.span).line, 4);
 //! ```
+//!
+//! ## Memory
+//!
+//! Models stay in memory for whole projects, so the model is compact: [`Name`] is one thin
+//! pointer to a per-file interned string, a [`Span`] is a byte range (8 bytes), qualifier and
+//! import paths are one [`NamePath`], per-item collections are boxed slices, and arities are
+//! `u8` (the BEAM's limit; Rust arities saturate). [`HeapSize`] measures what a model owns.
 //!
 //! ## Services
 //!
@@ -57,7 +66,9 @@
 //! [`AstClient::parsed_file`] (or [`parse_source`] directly) returns a [`ParsedFile`]:
 //! [`ParsedFile::body_node`] / [`ParsedFile::clause_node`] give the tree-sitter node of a
 //! function clause to walk for control and data flow. Spans in the model are byte ranges into
-//! the same source. Calls keep their raw qualifier segments and enclosing module, and the
+//! the same source; [`FileModel::start`] / [`FileModel::end`] give their line and column from
+//! the file's [`LineIndex`]. Calls keep their raw qualifier segments ([`NamePath`]) and
+//! enclosing module, and the
 //! file's [`Import`]s (aliases, imports, `use`) are recorded per module, so `__MODULE__`,
 //! aliases, imports and `self::`/`super::`/`crate::` paths can be resolved there.
 
