@@ -1,9 +1,9 @@
 //! The project call graph: every function of every file is a method; every call site is an
 //! edge to the method it resolves to, or an unresolved edge that says why.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashSet, VecDeque};
 
-use elixir_scope_ast::{FileModel, FunctionId, Language};
+use elixir_scope_ast::{FileModel, Function, FunctionId, Language};
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde::{Deserialize, Serialize};
 
@@ -117,48 +117,36 @@ impl CallGraph {
     pub fn build<'a>(files: impl IntoIterator<Item = &'a FileModel>) -> CallGraph {
         let files: Vec<&FileModel> = files.into_iter().collect();
         let mut methods = Vec::new();
-        let mut method_of: HashMap<(usize, FunctionId), MethodId> = HashMap::new();
-        for (fi, file) in files.iter().enumerate() {
+        // Per file, the id of its first method: a file's methods are consecutive.
+        let mut base = Vec::with_capacity(files.len());
+        for file in &files {
+            base.push(methods.len() as u32);
             for f in &file.functions {
-                let id = MethodId(methods.len() as u32);
-                method_of.insert((fi, f.id), id);
-                methods.push(MethodInfo {
-                    id,
-                    file: file.path.clone(),
-                    function: f.id,
-                    module: f
-                        .module
-                        .and_then(|m| file.module(m))
-                        .map(|m| m.name.to_string())
-                        .unwrap_or_default(),
-                    name: f.name.to_string(),
-                    arity: f.arity,
-                    min_arity: f.min_arity,
-                    language: file.language,
-                    line: f.span.start.line,
-                });
+                methods.push(method_info(file, f, MethodId(methods.len() as u32)));
             }
         }
-        let resolver = Resolver::new(&files, &method_of);
+        let resolver = Resolver::new(&files, false);
         let mut calls = Vec::new();
         for (fi, file) in files.iter().enumerate() {
-            for f in &file.functions {
-                let Some(&caller) = method_of.get(&(fi, f.id)) else {
-                    continue;
-                };
+            let scopes = resolver.scopes(fi);
+            for (local, f) in file.functions.iter().enumerate() {
+                let caller = MethodId(base[fi] + local as u32);
                 for c in &f.calls {
-                    let target = resolver.resolve(fi, c);
-                    calls.push(CallSite {
-                        caller,
-                        target,
-                        written: written(file.language, c),
-                        capture: c.capture,
-                        line: c.span.start.line,
-                        start_byte: byte_offset(c.span.start_byte),
-                    });
+                    let target = match resolver.resolve(&scopes, fi, c) {
+                        Ok((tf, tl)) => CallTarget::Resolved {
+                            method: MethodId(base[tf as usize] + tl),
+                        },
+                        Err(reason) => CallTarget::Unresolved { reason },
+                    };
+                    calls.push(call_site(file.language, caller, target, c));
                 }
             }
         }
+        CallGraph::from_parts(methods, calls)
+    }
+
+    /// A call graph of these methods and calls, indexed.
+    pub(crate) fn from_parts(methods: Vec<MethodInfo>, calls: Vec<CallSite>) -> CallGraph {
         let mut g = CallGraph {
             methods,
             calls,
@@ -327,7 +315,43 @@ impl CallGraph {
     }
 }
 
-fn written(language: Language, c: &elixir_scope_ast::Call) -> String {
+/// The method `f` of `file`, numbered `id`.
+pub(crate) fn method_info(file: &FileModel, f: &Function, id: MethodId) -> MethodInfo {
+    MethodInfo {
+        id,
+        file: file.path.clone(),
+        function: f.id,
+        module: f
+            .module
+            .and_then(|m| file.module(m))
+            .map(|m| m.name.to_string())
+            .unwrap_or_default(),
+        name: f.name.to_string(),
+        arity: f.arity,
+        min_arity: f.min_arity,
+        language: file.language,
+        line: f.span.start.line,
+    }
+}
+
+/// The call site of `c` in `caller`, going to `target`.
+fn call_site(
+    language: Language,
+    caller: MethodId,
+    target: CallTarget,
+    c: &elixir_scope_ast::Call,
+) -> CallSite {
+    CallSite {
+        caller,
+        target,
+        written: written(language, c),
+        capture: c.capture,
+        line: c.span.start.line,
+        start_byte: byte_offset(c.span.start_byte),
+    }
+}
+
+pub(crate) fn written(language: Language, c: &elixir_scope_ast::Call) -> String {
     use elixir_scope_ast::CallKind;
     match (language, c.kind) {
         (_, CallKind::Method) => format!(".{}/{}", c.name, c.arity),
@@ -345,6 +369,6 @@ fn written(language: Language, c: &elixir_scope_ast::Call) -> String {
 }
 
 /// A span offset as u32, whatever integer type the AST layer uses for it.
-fn byte_offset<T: TryInto<u32>>(v: T) -> u32 {
+pub(crate) fn byte_offset<T: TryInto<u32>>(v: T) -> u32 {
     v.try_into().unwrap_or(u32::MAX)
 }

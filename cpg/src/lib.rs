@@ -49,6 +49,7 @@
 
 mod blob_dir;
 mod build_options;
+mod build_phases;
 mod build_state;
 mod call_graph;
 mod call_resolution;
@@ -61,6 +62,7 @@ mod elixir_flow;
 mod error;
 mod export;
 mod file_cpg;
+mod file_link;
 mod flow_builder;
 mod graph;
 mod kernel_functions;
@@ -70,6 +72,7 @@ mod project_state;
 mod rust_flow;
 
 pub use build_options::BuildOptions;
+pub use build_phases::BuildPhases;
 pub use build_state::{BuildState, FileStamp, FileState};
 pub use call_graph::{CallGraph, CallSite, CallTarget, MethodId, MethodInfo, UnresolvedReason};
 pub use control_dependence::{dominators, post_dominators};
