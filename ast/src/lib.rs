@@ -72,6 +72,7 @@ mod language;
 mod model;
 mod model_builder;
 mod name;
+mod parse_hook;
 mod parse_options;
 mod parsed_file;
 mod parsing_task_supervisor;
@@ -93,6 +94,7 @@ pub use model::{
     ImportFilter, ImportKind, Module, ModuleId, ModuleKind, Param, Visibility,
 };
 pub use name::Name;
+pub use parse_hook::{FileAttachment, ParseContext, ParseHook, ReusedFile};
 pub use parse_options::{ParseOptions, DEFAULT_MAX_FILE_BYTES};
 pub use parsed_file::{content_hash, parse_file, parse_source, parse_tree, ParsedFile};
 pub use parsing_task_supervisor::{
@@ -100,7 +102,7 @@ pub use parsing_task_supervisor::{
 };
 pub use repository::{
     AstRepository, FileStats, FileUpdate, FunctionMatch, ModuleMatch, ProjectStats, RepositoryCall,
-    RepositoryReply,
+    RepositoryReply, SnapshotFile,
 };
 pub use span::{Position, Span};
 
