@@ -26,6 +26,8 @@ pub struct BuildPhases {
     pub store_us: u64,
     /// Committing (and persisting) the build state.
     pub commit_us: u64,
+    /// Freeing the previous build's graph and state.
+    pub release_us: u64,
 }
 
 /// Measures consecutive phases: each `lap` returns the time since the previous one.

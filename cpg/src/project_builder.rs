@@ -348,6 +348,11 @@ impl ProjectBuilder {
             Err(error) => warn!(%error, "build state not committed"),
         }
         report.phases.commit_us = clock.lap();
+        // Storage and the state service hold the new project now: these were the last
+        // references to the previous one, whose release is part of the build's time.
+        drop(stored);
+        drop(previous);
+        report.phases.release_us = clock.lap();
         report.elapsed_ms = started.elapsed().as_millis() as u64;
         info!(
             files = report.files,
