@@ -106,10 +106,50 @@ impl CallSite {
 pub struct CallGraph {
     pub methods: Vec<MethodInfo>,
     pub calls: Vec<CallSite>,
+    /// Indexes of `calls` per caller, as one flat table: a rebuild makes and frees a few
+    /// vectors instead of two per method.
     #[serde(skip)]
-    by_caller: Vec<Vec<u32>>,
+    by_caller: CallIndex,
     #[serde(skip)]
-    by_callee: Vec<Vec<u32>>,
+    by_callee: CallIndex,
+}
+
+/// Call indexes grouped by method: those of method `m` are
+/// `calls[start[m]..start[m + 1]]`, in call order.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct CallIndex {
+    start: Vec<u32>,
+    calls: Vec<u32>,
+}
+
+impl CallIndex {
+    /// Groups the call indexes `key` gives a method for by that method (`n` methods).
+    fn group(n: usize, keys: impl Iterator<Item = Option<usize>> + Clone) -> CallIndex {
+        let mut start = vec![0u32; n + 1];
+        for m in keys.clone().flatten().filter(|&m| m < n) {
+            start[m + 1] += 1;
+        }
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        let mut next = start.clone();
+        let mut calls = vec![0u32; start[n] as usize];
+        for (i, m) in keys.enumerate() {
+            let Some(m) = m.filter(|&m| m < n) else {
+                continue;
+            };
+            calls[next[m] as usize] = i as u32;
+            next[m] += 1;
+        }
+        CallIndex { start, calls }
+    }
+
+    fn of(&self, method: usize) -> &[u32] {
+        match (self.start.get(method), self.start.get(method + 1)) {
+            (Some(&a), Some(&b)) => self.calls.get(a as usize..b as usize).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
 }
 
 impl CallGraph {
@@ -150,8 +190,8 @@ impl CallGraph {
         let mut g = CallGraph {
             methods,
             calls,
-            by_caller: Vec::new(),
-            by_callee: Vec::new(),
+            by_caller: CallIndex::default(),
+            by_callee: CallIndex::default(),
         };
         g.index();
         g
@@ -160,18 +200,11 @@ impl CallGraph {
     /// Rebuilds the caller/callee indexes after deserialising.
     pub fn index(&mut self) {
         let n = self.methods.len();
-        self.by_caller = vec![Vec::new(); n];
-        self.by_callee = vec![Vec::new(); n];
-        for (i, c) in self.calls.iter().enumerate() {
-            if let Some(v) = self.by_caller.get_mut(c.caller.index()) {
-                v.push(i as u32);
-            }
-            if let Some(callee) = c.callee() {
-                if let Some(v) = self.by_callee.get_mut(callee.index()) {
-                    v.push(i as u32);
-                }
-            }
-        }
+        self.by_caller = CallIndex::group(n, self.calls.iter().map(|c| Some(c.caller.index())));
+        self.by_callee = CallIndex::group(
+            n,
+            self.calls.iter().map(|c| c.callee().map(MethodId::index)),
+        );
     }
 
     /// The method with this id.
@@ -191,18 +224,16 @@ impl CallGraph {
     /// Call sites inside `method`, resolved or not, in source order.
     pub fn calls_from(&self, method: MethodId) -> impl Iterator<Item = &CallSite> + '_ {
         self.by_caller
-            .get(method.index())
-            .into_iter()
-            .flatten()
+            .of(method.index())
+            .iter()
             .filter_map(|&i| self.calls.get(i as usize))
     }
 
     /// Call sites that resolve to `method`.
     pub fn calls_to(&self, method: MethodId) -> impl Iterator<Item = &CallSite> + '_ {
         self.by_callee
-            .get(method.index())
-            .into_iter()
-            .flatten()
+            .of(method.index())
+            .iter()
             .filter_map(|&i| self.calls.get(i as usize))
     }
 
