@@ -69,7 +69,59 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     profile(&root)
 }
 
+/// `PROFILE_WARM_ONLY=N`: fills a cache, then runs N warm analyses (for a profiler).
+fn warm_only(root: &Path, runs: usize) -> Result<(), Box<dyn std::error::Error>> {
+    let rt = tokio::runtime::Runtime::new()?;
+    let cache = tempfile::tempdir()?;
+    let cached = AnalyzeOptions {
+        cache_dir: Some(cache.path().to_path_buf()),
+        ..AnalyzeOptions::default()
+    };
+    rt.block_on(analyze_path(root, cached.clone(), |_| {}))?;
+    for _ in 0..runs {
+        timed("analyze_path, warm cache", || {
+            rt.block_on(analyze_path(root, cached.clone(), |_| {}))
+        })
+        .0?;
+    }
+    Ok(())
+}
+
+/// `PROFILE_METRICS_ONLY=N`: parses every file once, then measures them all N times on one
+/// thread (for a profiler).
+fn metrics_only(root: &Path, runs: usize) -> Result<(), Box<dyn std::error::Error>> {
+    let options = ParseOptions::default();
+    let parsed: Vec<ParsedFile> = discover_files(root)?
+        .iter()
+        .filter_map(|f| {
+            let bytes = std::fs::read(&f.path).ok()?;
+            Some(parse_source(&f.relative, f.language, &bytes, &options))
+        })
+        .collect();
+    for _ in 0..runs {
+        timed("metrics, one thread", || {
+            parsed
+                .iter()
+                .filter_map(|p| Some(measure(&p.model, p.source.as_deref()?, p.tree.as_ref()?)))
+                .count()
+        });
+    }
+    Ok(())
+}
+
 fn profile(root: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    if let Some(runs) = std::env::var("PROFILE_WARM_ONLY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        return warm_only(root, runs);
+    }
+    if let Some(runs) = std::env::var("PROFILE_METRICS_ONLY")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        return metrics_only(root, runs);
+    }
     println!("phase profile of {}", root.display());
     let (files, _) = timed("discovery", || discover_files(root));
     let files: Vec<SourceFile> = files?;

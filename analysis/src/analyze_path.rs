@@ -68,9 +68,17 @@ pub async fn analyze_path(
         });
     }
     let root = path.to_path_buf();
+    // The cache's pack is read while the project is walked.
+    let cache_root = path.to_path_buf();
+    let cache_base = options.cache_dir.clone();
+    let opening = tokio::task::spawn_blocking(move || {
+        cache_base.and_then(|base| AnalysisCache::open(&base, &cache_root))
+    });
     let files = tokio::task::spawn_blocking(move || discover_files(&root))
         .await
         .map_err(|e| AnalyzeError::Start(format!("file discovery task failed: {e}")))??;
+    // A cache that failed to open is no cache: it only saves work.
+    let cache = opening.await.ok().flatten();
     if files.is_empty() {
         return Err(AnalyzeError::NoSupportedFiles {
             path: path.to_path_buf(),
@@ -82,11 +90,7 @@ pub async fn analyze_path(
     // Files are measured in their parse tasks; a file the hook could not measure is measured
     // on demand from its kept source.
     ast_config.parsing.keep_sources = true;
-    let cache = options
-        .cache_dir
-        .as_deref()
-        .and_then(|base| AnalysisCache::open(base, path));
-    let hook = Arc::new(MetricsHook::new(cache));
+    let hook = Arc::new(MetricsHook::new(cache.clone()));
     let (ast_sup, ast) = AstLayer::start(ast_config)
         .await
         .map_err(|e| AnalyzeError::Start(e.to_string()))?;
@@ -115,7 +119,14 @@ pub async fn analyze_path(
     };
     let work = async {
         ast.parse_project_with(&project, path, Some(hook)).await?;
-        analysis.run(spec).await
+        // The cache is written while the analyses run.
+        let saving = cache.map(|c| tokio::task::spawn_blocking(move || c.save()));
+        let report = analysis.run(spec).await;
+        if let Some(saving) = saving {
+            // A failed write only costs parsing next time; the report stands.
+            let _ = saving.await;
+        }
+        report
     };
     tokio::pin!(work);
     // Progress is forwarded on this task, so `progress` needs not be Send.

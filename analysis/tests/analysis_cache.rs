@@ -50,8 +50,8 @@ fn assert_same(actual: &str, expected: &str) {
     }
 }
 
-/// Every cache entry under `base`, sorted.
-fn entries(base: &Path) -> Vec<PathBuf> {
+/// Every cache pack under `base`, sorted.
+fn packs(base: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut dirs = vec![base.to_path_buf()];
     while let Some(d) = dirs.pop() {
@@ -59,7 +59,7 @@ fn entries(base: &Path) -> Vec<PathBuf> {
             let p = e.path();
             if p.is_dir() {
                 dirs.push(p);
-            } else if p.extension().is_some_and(|x| x == "entry") {
+            } else {
                 out.push(p);
             }
         }
@@ -73,57 +73,87 @@ async fn cold_warm_and_after_an_edit_equal_a_run_without_cache() -> anyhow::Resu
     let dir = project()?;
     let cache = tempfile::tempdir()?;
     let uncached = report(dir.path(), None).await?;
-    assert!(entries(cache.path()).is_empty());
+    assert!(packs(cache.path()).is_empty());
     let cold = report(dir.path(), Some(cache.path())).await?;
     assert_same(&cold, &uncached);
-    let stored = entries(cache.path());
-    // One entry per parsed source file (the generated project has dozens).
-    assert!(stored.len() > 10, "{} entries", stored.len());
-    // The cache lives outside the project.
-    assert!(stored.iter().all(|p| !p.starts_with(dir.path())));
+    // One pack for the project, outside it, and nothing else (no temporary files left).
+    let stored = packs(cache.path());
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert!(stored[0].extension().is_some_and(|e| e == "pack"));
+    assert!(!stored[0].starts_with(dir.path()));
+    let cold_pack = std::fs::read(&stored[0])?;
     let warm = report(dir.path(), Some(cache.path())).await?;
     assert_same(&warm, &uncached);
+    // Nothing changed, nothing rewritten.
+    assert_eq!(std::fs::read(&stored[0])?, cold_pack);
 
-    // Edit one file: its function gets more complex, another file is removed.
+    // Edit one file: its function gets more complex; another file is removed.
     let edited = dir.path().join("src/metrics.rs");
     let mut text = std::fs::read_to_string(&edited)?;
-    text.push_str("\npub fn added(a: u32) -> u32 {\n    if a > 1 { if a > 2 { 3 } else { 2 } } else { 1 }\n}\n");
+    text.push_str(
+        "\npub fn added(a: u32) -> u32 {\n    if a > 1 { if a > 2 { 3 } else { 2 } } else { 1 }\n}\n",
+    );
     std::fs::write(&edited, text)?;
     std::fs::remove_file(dir.path().join("lib/broken.ex"))?;
     let uncached_after = report(dir.path(), None).await?;
     assert_ne!(uncached_after, uncached, "the edit shows in the report");
     let warm_after = report(dir.path(), Some(cache.path())).await?;
     assert_same(&warm_after, &uncached_after);
-    // The edited file overwrote its own entry instead of adding one.
-    assert_eq!(entries(cache.path()).len(), stored.len());
+    assert_ne!(
+        std::fs::read(&stored[0])?,
+        cold_pack,
+        "the pack follows the edit"
+    );
+    assert_eq!(packs(cache.path()), stored);
+    let warm_again = report(dir.path(), Some(cache.path())).await?;
+    assert_same(&warm_again, &uncached_after);
     Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn corrupt_truncated_and_garbage_entries_are_ignored_and_rebuilt() -> anyhow::Result<()> {
+async fn corrupt_truncated_and_garbage_packs_are_ignored_and_rebuilt() -> anyhow::Result<()> {
     let dir = project()?;
     let cache = tempfile::tempdir()?;
     let uncached = report(dir.path(), None).await?;
     assert_same(&report(dir.path(), Some(cache.path())).await?, &uncached);
-    let stored = entries(cache.path());
-    let originals: Vec<Vec<u8>> = stored.iter().map(std::fs::read).collect::<Result<_, _>>()?;
-    assert!(stored.len() >= 4);
-    // Really damage the files: flip a byte in the middle, truncate, replace with garbage,
-    // empty one.
-    let mut flipped = originals[0].clone();
-    let mid = flipped.len() / 2;
-    flipped[mid] ^= 0x55;
-    std::fs::write(&stored[0], &flipped)?;
-    std::fs::write(&stored[1], &originals[1][..originals[1].len() / 3])?;
-    std::fs::write(&stored[2], b"not a cache entry at all")?;
-    std::fs::write(&stored[3], b"")?;
+    let pack = packs(cache.path())
+        .pop()
+        .ok_or_else(|| anyhow::anyhow!("no pack"))?;
+    let original = std::fs::read(&pack)?;
+    assert!(original.len() > 1000);
 
-    assert_same(&report(dir.path(), Some(cache.path())).await?, &uncached);
-    // The damaged entries were rewritten with what a fresh parse gives.
-    for (path, original) in stored.iter().zip(&originals).take(4) {
-        assert_eq!(&std::fs::read(path)?, original, "{}", path.display());
+    let mut flipped_middle = original.clone();
+    let mid = flipped_middle.len() / 2;
+    flipped_middle[mid] ^= 0x55;
+    let mut flipped_lengths = original.clone();
+    // Inside the first record's length prefix, right after the header (magic, format,
+    // version length, version): the records cannot be found any more.
+    let header = 8 + 4 + 4 + env!("CARGO_PKG_VERSION").len();
+    flipped_lengths[header + 1] ^= 0x7f;
+    let damaged: Vec<(&str, Vec<u8>)> = vec![
+        ("a byte flipped in the middle", flipped_middle),
+        ("a byte flipped near the start", flipped_lengths),
+        (
+            "truncated to a third",
+            original[..original.len() / 3].to_vec(),
+        ),
+        ("truncated inside the header", original[..5].to_vec()),
+        ("garbage", b"not a cache pack at all".repeat(100)),
+        ("empty", Vec::new()),
+    ];
+    for (what, bytes) in damaged {
+        std::fs::write(&pack, &bytes)?;
+        let r = report(dir.path(), Some(cache.path())).await?;
+        assert_same(&r, &uncached);
+        // The damaged records were parsed again and the pack rewritten as a fresh run
+        // writes it.
+        assert_eq!(
+            std::fs::read(&pack)?,
+            original,
+            "pack {what} was not rebuilt"
+        );
     }
-    // And the rewritten cache serves the next run.
+    // And the rebuilt pack serves the next run.
     assert_same(&report(dir.path(), Some(cache.path())).await?, &uncached);
     Ok(())
 }
