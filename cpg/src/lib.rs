@@ -16,6 +16,14 @@
 //! touches only its project. The `fault-injection` feature adds requests that crash
 //! services on purpose, for tests.
 //!
+//! Rebuilds are incremental end to end: files whose stamp or content hash is unchanged are
+//! not parsed again, and the call graph is kept as one part per file that records the names
+//! (modules, Rust paths, types, method names) its calls looked up, so a rebuild resolves
+//! again only the changed files and the files that looked up a name one of them defines —
+//! giving the call graph a full link would. With a data directory, the parts are persisted
+//! one blob per file, so a rebuild writes only what changed. [`BuildReport::phases`] says
+//! where a build's time went.
+//!
 //! ```
 //! use elixir_scope_ast::{parse_source, Language, ParseOptions};
 //! use elixir_scope_cpg::{build_project, BuildOptions, CfgLabel};

@@ -98,16 +98,6 @@ impl ProjectCpg {
     pub fn index(&mut self) {
         self.index_files();
         self.call_graph.index();
-    }
-
-    /// Indexes files by path and indexes freshly deserialised files' graphs.
-    fn index_files(&mut self) {
-        self.file_index = self
-            .files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (f.path.clone(), i))
-            .collect();
         for f in &mut self.files {
             // Only freshly deserialised files need indexing; they are not shared yet.
             let Some(f) = Arc::get_mut(f) else { continue };
@@ -115,6 +105,17 @@ impl ProjectCpg {
                 m.graph.index();
             }
         }
+    }
+
+    /// Indexes files by path. Their graphs come indexed: built by [`build_file`] or
+    /// indexed as storage loads them.
+    fn index_files(&mut self) {
+        self.file_index = self
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.path.clone(), i))
+            .collect();
     }
 
     /// The built file with this path.
