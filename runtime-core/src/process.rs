@@ -20,7 +20,6 @@ use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll, Waker};
 use tokio::sync::Notify;
 use tokio::task::AbortHandle;
-use tokio::time::Instant;
 use tracing::Instrument;
 
 /// A process identifier, unique for the life of the program. Each incarnation of a restarted
@@ -74,7 +73,6 @@ pub(crate) type ExitLink = Arc<dyn Fn(ChildExit) + Send + Sync>;
 pub(crate) struct ProcessCell {
     pid: Pid,
     name: Arc<str>,
-    started_at: Instant,
     exit: OnceLock<ExitReason>,
     exited: Notify,
     monitors: Mutex<Vec<MonitorSink>>,
@@ -156,7 +154,6 @@ impl ProcessCell {
         let cell = Arc::new(ProcessCell {
             pid: Pid::fresh(),
             name,
-            started_at: Instant::now(),
             exit: OnceLock::new(),
             exited: Notify::new(),
             monitors: Mutex::new(Vec::new()),
@@ -177,10 +174,6 @@ impl ProcessCell {
 
     pub(crate) fn name(&self) -> &Arc<str> {
         &self.name
-    }
-
-    pub(crate) fn started_at(&self) -> Instant {
-        self.started_at
     }
 
     pub(crate) fn exit_reason(&self) -> Option<&ExitReason> {
