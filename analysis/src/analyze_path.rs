@@ -1,18 +1,21 @@
 //! `elixir-scope analyze PATH` as a library call: parse, analyse, report, on the same
 //! supervised services `serve` runs, started for the run and stopped after it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use elixir_scope_ast::{discover_files, AstConfig, AstLayer, ParseProgress};
 use tokio::sync::broadcast::error::RecvError;
 use tracing::info;
 
+use crate::analysis_cache::AnalysisCache;
 use crate::analysis_config::AnalysisConfig;
 use crate::analysis_kind::AnalysisKind;
 use crate::analysis_layer::AnalysisLayer;
 use crate::dead_code::DeadCodeRoots;
 use crate::error::AnalyzeError;
 use crate::job::{JobProgress, JobSpec};
+use crate::metrics_hook::MetricsHook;
 use crate::report::Report;
 use crate::thresholds::Thresholds;
 
@@ -25,6 +28,10 @@ pub struct AnalyzeOptions {
     pub dead_code_roots: DeadCodeRoots,
     pub ast: AstConfig,
     pub analysis: AnalysisConfig,
+    /// Base directory of the persistent analysis cache (one subdirectory per project);
+    /// `None` runs without it. `elixir-scope analyze` passes [`crate::default_cache_dir`]
+    /// unless told otherwise. The cache never changes the report, only how much is parsed.
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// Progress of [`analyze_path`], for a progress bar.
@@ -61,9 +68,17 @@ pub async fn analyze_path(
         });
     }
     let root = path.to_path_buf();
+    // The cache's pack is read while the project is walked.
+    let cache_root = path.to_path_buf();
+    let cache_base = options.cache_dir.clone();
+    let opening = tokio::task::spawn_blocking(move || {
+        cache_base.and_then(|base| AnalysisCache::open(&base, &cache_root))
+    });
     let files = tokio::task::spawn_blocking(move || discover_files(&root))
         .await
         .map_err(|e| AnalyzeError::Start(format!("file discovery task failed: {e}")))??;
+    // A cache that failed to open is no cache: it only saves work.
+    let cache = opening.await.ok().flatten();
     if files.is_empty() {
         return Err(AnalyzeError::NoSupportedFiles {
             path: path.to_path_buf(),
@@ -72,8 +87,10 @@ pub async fn analyze_path(
     progress(Progress::Discovered { files: files.len() });
 
     let mut ast_config = options.ast.clone();
-    // Metrics walk syntax trees rebuilt from the kept sources.
+    // Files are measured in their parse tasks; a file the hook could not measure is measured
+    // on demand from its kept source.
     ast_config.parsing.keep_sources = true;
+    let hook = Arc::new(MetricsHook::new(cache.clone()));
     let (ast_sup, ast) = AstLayer::start(ast_config)
         .await
         .map_err(|e| AnalyzeError::Start(e.to_string()))?;
@@ -101,8 +118,15 @@ pub async fn analyze_path(
         dead_code_roots: options.dead_code_roots.clone(),
     };
     let work = async {
-        ast.parse_project(&project, path).await?;
-        analysis.run(spec).await
+        ast.parse_project_with(&project, path, Some(hook)).await?;
+        // The cache is written while the analyses run.
+        let saving = cache.map(|c| tokio::task::spawn_blocking(move || c.save()));
+        let report = analysis.run(spec).await;
+        if let Some(saving) = saving {
+            // A failed write only costs parsing next time; the report stands.
+            let _ = saving.await;
+        }
+        report
     };
     tokio::pin!(work);
     // Progress is forwarded on this task, so `progress` needs not be Send.
@@ -122,7 +146,7 @@ pub async fn analyze_path(
         findings = report.summary.findings,
         "analysis finished"
     );
-    Ok(std::sync::Arc::unwrap_or_clone(report))
+    Ok(Arc::unwrap_or_clone(report))
 }
 
 /// Forwards one parse event; false once the channel is closed (stop listening).

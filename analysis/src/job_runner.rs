@@ -7,9 +7,7 @@
 
 use std::sync::Arc;
 
-use elixir_scope_ast::{
-    parse_tree, AstClient, FileModel, Language, RepositoryCall, RepositoryReply, Severity,
-};
+use elixir_scope_ast::{AstClient, FileModel, Language, Severity, SnapshotFile};
 use elixir_scope_cpg::CallGraph;
 use elixir_scope_runtime_core::{TaskError, TaskSupervisor};
 use futures::{FutureExt, StreamExt};
@@ -23,7 +21,8 @@ use crate::analysis_kind::AnalysisKind;
 use crate::call_cycles::{find_function_cycles, find_module_cycles};
 use crate::dead_code::find_dead_code;
 use crate::job::{JobId, JobProgress, JobSpec};
-use crate::metrics::{measure, FileMetrics};
+use crate::measured_file::{measure_source, MeasuredFile};
+use crate::metrics::FileMetrics;
 use crate::report::Finding;
 use crate::report::{AnalysisFailure, FileDiagnostic, Level, Report, Summary};
 use crate::smells::find_smells;
@@ -48,7 +47,7 @@ pub(crate) struct JobContext {
 
 /// What the metrics analysis produced.
 struct MetricsOutcome {
-    files: Vec<FileMetrics>,
+    files: Vec<Arc<FileMetrics>>,
     diagnostics: Vec<FileDiagnostic>,
     languages: Vec<Language>,
 }
@@ -87,18 +86,20 @@ fn failure(analysis: AnalysisKind, error: &TaskError) -> AnalysisFailure {
 
 async fn run(ctx: JobContext) -> Result<Report, JobError> {
     let project = ctx.spec.project.clone();
-    let paths = ctx
-        .ast
-        .files(&project)
-        .await
-        .map_err(|e| JobError::Failed(e.to_string()))?;
+    // One repository call for every file's model, source and metrics attachment.
+    let files: Arc<Vec<SnapshotFile>> = Arc::new(
+        ctx.ast
+            .snapshot(&project)
+            .await
+            .map_err(|e| JobError::Failed(e.to_string()))?,
+    );
     let wanted = |k: AnalysisKind| ctx.spec.analyses.contains(&k);
     let mut failures = Vec::new();
     let mut completed = Vec::new();
 
     let needs_metrics = wanted(AnalysisKind::Metrics) || wanted(AnalysisKind::Smells);
     let metrics: Option<Arc<MetricsOutcome>> = if needs_metrics {
-        let task = metrics_analysis(&ctx, paths.clone());
+        let task = metrics_analysis(&ctx, files.clone());
         let result = match ctx.tasks.async_nolink(task) {
             Ok(handle) => handle.join().await,
             Err(e) => Err(e),
@@ -143,7 +144,7 @@ async fn run(ctx: JobContext) -> Result<Report, JobError> {
                 }
                 Some(m) => smells_task(&ctx, m.clone()).boxed(),
             },
-            _ => graph_task(&ctx, kind, paths.clone(), graph.clone()).boxed(),
+            _ => graph_task(&ctx, kind, files.clone(), graph.clone()).boxed(),
         };
         running.push((kind, ctx.tasks.async_nolink(task)));
     }
@@ -164,7 +165,7 @@ async fn run(ctx: JobContext) -> Result<Report, JobError> {
     }
     Ok(assemble(
         &ctx.spec,
-        paths.len(),
+        files.len(),
         metrics.as_deref(),
         findings,
         completed,
@@ -202,14 +203,8 @@ fn smells_task(
     }
 }
 
-async fn project_graph(ast: &AstClient, project: &str, paths: &[String]) -> Arc<ProjectGraph> {
-    let mut models = Vec::with_capacity(paths.len());
-    for path in paths {
-        // A file that vanished from the repository since the listing has nothing to add.
-        if let Ok(model) = ast.file(project, path).await {
-            models.push(model);
-        }
-    }
+async fn project_graph(files: &[SnapshotFile]) -> Arc<ProjectGraph> {
+    let models: Vec<Arc<FileModel>> = files.iter().map(|f| f.model.clone()).collect();
     let built = tokio::task::spawn_blocking(move || {
         let graph = CallGraph::build(models.iter().map(|m| m.as_ref()));
         ProjectGraph { graph, models }
@@ -226,19 +221,14 @@ async fn project_graph(ast: &AstClient, project: &str, paths: &[String]) -> Arc<
 fn graph_task(
     ctx: &JobContext,
     kind: AnalysisKind,
-    paths: Vec<String>,
+    files: Arc<Vec<SnapshotFile>>,
     shared: SharedGraph,
 ) -> impl std::future::Future<Output = Vec<Finding>> + Send + 'static {
-    let ast = ctx.ast.clone();
-    let project = ctx.spec.project.clone();
     let roots = ctx.spec.dead_code_roots.clone();
     let config = ctx.config.clone();
     async move {
         injected_fault(&config, kind);
-        let pg = shared
-            .get_or_init(|| project_graph(&ast, &project, &paths))
-            .await
-            .clone();
+        let pg = shared.get_or_init(|| project_graph(&files)).await.clone();
         tokio::task::spawn_blocking(move || {
             let models: Vec<&FileModel> = pg.models.iter().map(|m| m.as_ref()).collect();
             match kind {
@@ -343,7 +333,7 @@ fn model_diagnostics(model: &FileModel) -> Vec<FileDiagnostic> {
 /// One file's outcome in the metrics analysis.
 struct FileOutcome {
     language: Option<Language>,
-    metrics: Option<FileMetrics>,
+    metrics: Option<Arc<FileMetrics>>,
     diagnostics: Vec<FileDiagnostic>,
 }
 
@@ -360,57 +350,37 @@ fn diagnostic(path: String, message: String) -> FileOutcome {
     }
 }
 
-/// Measures one file from the repository's model and kept source. Only the tree-sitter
-/// parse is redone (the AST layer keeps no trees); the model is not extracted again.
-async fn measure_file(
-    ast: AstClient,
-    config: Arc<AnalysisConfig>,
-    project: String,
-    path: String,
-) -> FileOutcome {
-    let model = match ast.file(&project, &path).await {
-        Ok(m) => m,
-        Err(e) => return diagnostic(path, e.to_string()),
-    };
-    let request = RepositoryCall::Source {
-        project,
-        path: path.clone(),
-    };
-    let source = match ast
-        .repository()
-        .call_timeout(request, config.call_timeout)
-        .await
-    {
-        Ok(RepositoryReply::Source(Some(s))) => s,
+/// Measures one file parsed without the metrics hook, from its model and kept source: only
+/// the tree-sitter parse is redone (the AST layer keeps no trees); the model is not
+/// extracted again.
+async fn measure_file(file: SnapshotFile) -> FileOutcome {
+    let model = file.model;
+    let Some(source) = file.source else {
         // Files stored without source (unreadable, binary, too large) have no tree; their
         // model's diagnostics say why.
-        Ok(RepositoryReply::Source(None)) => {
-            let mut diagnostics = model_diagnostics(&model);
-            if !model.has_errors() {
-                // A parsed file without a kept source: the AST layer runs without
-                // `keep_sources`, so there is no tree to measure.
-                diagnostics.push(FileDiagnostic {
-                    file: model.path.clone(),
-                    level: Level::Warning,
-                    message:
-                        "not measured: the AST layer keeps no source for it (keep_sources is off)"
-                            .to_owned(),
-                    line: None,
-                });
-            }
-            return FileOutcome {
-                language: Some(model.language),
-                metrics: None,
-                diagnostics,
-            };
+        let mut diagnostics = model_diagnostics(&model);
+        if !model.has_errors() {
+            // A parsed file without a kept source: the AST layer runs without
+            // `keep_sources`, so there is no tree to measure.
+            diagnostics.push(FileDiagnostic {
+                file: model.path.clone(),
+                level: Level::Warning,
+                message: "not measured: the AST layer keeps no source for it (keep_sources is off)"
+                    .to_owned(),
+                line: None,
+            });
         }
-        Ok(other) => return diagnostic(path, format!("unexpected repository reply {other:?}")),
-        Err(e) => return diagnostic(path, format!("AST repository unavailable: {e}")),
+        return FileOutcome {
+            language: Some(model.language),
+            metrics: None,
+            diagnostics,
+        };
     };
+    let path = model.path.clone();
     let joined = tokio::task::spawn_blocking(move || {
         let mut diagnostics = model_diagnostics(&model);
-        let metrics = match parse_tree(model.language, source.as_bytes()) {
-            Some(tree) => Some(measure(&model, &source, &tree)),
+        let metrics = match measure_source(&model, &source) {
+            Some(m) => Some(Arc::new(m)),
             None => {
                 diagnostics.push(FileDiagnostic {
                     file: model.path.clone(),
@@ -436,66 +406,96 @@ async fn measure_file(
     }
 }
 
+/// A file measured in its parse task: its metrics are already there.
+fn measured_outcome(model: &FileModel, measured: &MeasuredFile) -> FileOutcome {
+    FileOutcome {
+        language: Some(model.language),
+        metrics: measured.metrics.clone(),
+        diagnostics: model_diagnostics(model),
+    }
+}
+
 fn metrics_analysis(
     ctx: &JobContext,
-    paths: Vec<String>,
+    files: Arc<Vec<SnapshotFile>>,
 ) -> impl std::future::Future<Output = MetricsOutcome> + Send + 'static {
-    let ast = ctx.ast.clone();
     let tasks = ctx.tasks.clone();
-    let project = ctx.spec.project.clone();
     let config = ctx.config.clone();
     let progress = ctx.progress.clone();
     let cancel = ctx.cancel.clone();
     let job = ctx.id;
     async move {
         injected_fault(&config, AnalysisKind::Metrics);
-        let total = paths.len();
+        let total = files.len();
         let mut outcome = MetricsOutcome {
             files: Vec::with_capacity(total),
             diagnostics: Vec::new(),
             languages: Vec::with_capacity(total),
         };
-        let inputs: Vec<(String, String)> =
-            paths.iter().map(|p| (project.clone(), p.clone())).collect();
-        let file_ast = ast.clone();
-        let file_config = config.clone();
-        let mut stream = Box::pin(tasks.async_stream(
-            inputs,
-            config.max_concurrency.max(1),
-            move |(project, path)| {
-                measure_file(file_ast.clone(), file_config.clone(), project, path)
-            },
-        ));
-        let mut done = 0;
-        let mut names = paths.into_iter();
-        while let Some(result) = stream.next().await {
+        // Files measured in their parse task need no work here; the others (parsed without
+        // the hook, e.g. through the API) are measured on demand, one supervised task each.
+        let mut slots: Vec<Option<FileOutcome>> = Vec::with_capacity(total);
+        let mut pending = Vec::new();
+        for (i, file) in files.iter().enumerate() {
+            let measured = file
+                .attachment
+                .as_ref()
+                .and_then(MeasuredFile::from_attachment);
+            match measured {
+                Some(m) => slots.push(Some(measured_outcome(&file.model, &m))),
+                None => {
+                    slots.push(None);
+                    pending.push((i, file.clone()));
+                }
+            }
+        }
+        if !pending.is_empty() {
+            let indexes: Vec<(usize, String)> =
+                pending.iter().map(|(i, f)| (*i, f.path.clone())).collect();
+            let inputs: Vec<SnapshotFile> = pending.into_iter().map(|(_, f)| f).collect();
+            let mut stream =
+                Box::pin(tasks.async_stream(inputs, config.max_concurrency.max(1), measure_file));
+            let mut indexes = indexes.into_iter();
+            while let Some(result) = stream.next().await {
+                if cancel.is_cancelled() {
+                    break;
+                }
+                let Some((i, path)) = indexes.next() else {
+                    break;
+                };
+                let file = result.unwrap_or_else(|e| FileOutcome {
+                    language: None,
+                    metrics: None,
+                    diagnostics: vec![FileDiagnostic {
+                        file: path,
+                        level: Level::Error,
+                        message: format!("measuring failed: {e}"),
+                        line: None,
+                    }],
+                });
+                if let Some(slot) = slots.get_mut(i) {
+                    *slot = Some(file);
+                }
+            }
+        }
+        for (done, (slot, file)) in slots.into_iter().zip(files.iter()).enumerate() {
             if cancel.is_cancelled() {
                 break;
             }
-            done += 1;
-            let path = names.next().unwrap_or_default();
-            match result {
-                Ok(file) => {
-                    if let Some(l) = file.language {
-                        outcome.languages.push(l);
-                    }
-                    outcome.diagnostics.extend(file.diagnostics);
-                    if let Some(m) = file.metrics {
-                        outcome.files.push(m);
-                    }
+            if let Some(file) = slot {
+                if let Some(l) = file.language {
+                    outcome.languages.push(l);
                 }
-                Err(e) => outcome.diagnostics.push(FileDiagnostic {
-                    file: path.clone(),
-                    level: Level::Error,
-                    message: format!("measuring failed: {e}"),
-                    line: None,
-                }),
+                outcome.diagnostics.extend(file.diagnostics);
+                if let Some(m) = file.metrics {
+                    outcome.files.push(m);
+                }
             }
             // No subscriber is fine: progress is optional.
             let _ = progress.send(JobProgress::File {
                 job,
-                path,
-                done,
+                path: file.path.clone(),
+                done: done + 1,
                 total,
             });
         }

@@ -52,6 +52,19 @@
 //! # }
 //! ```
 //!
+//! Each file is parsed once: [`analyze_path`] parses with a hook in the AST layer's parse
+//! tasks that measures the file from the same syntax tree the model came from. A job on a
+//! project parsed without it (through `serve`'s API) measures files on demand from their kept
+//! sources; both give the same report.
+//!
+//! ## Cache
+//!
+//! With [`AnalyzeOptions::cache_dir`] (`elixir-scope analyze` defaults it to
+//! [`default_cache_dir`]), each file's model and metrics are stored per project, keyed by the
+//! file's content hash, path, language and the tool version, so the next run only parses new
+//! and changed files. Corrupt or truncated entries are ignored and rewritten; writes are
+//! atomic; the report is the same with or without the cache.
+//!
 //! ## Services
 //!
 //! [`AnalysisLayer::child_spec`] gives the layer's one_for_one supervisor (`analysis`: the
@@ -62,6 +75,7 @@
 //! Counting rules of every metric are documented on the metric's field types ([`LineCounts`],
 //! [`Abc`], [`Halstead`], [`Maintainability`]) and in the source modules under `metrics/`.
 
+mod analysis_cache;
 mod analysis_config;
 mod analysis_kind;
 mod analysis_layer;
@@ -74,7 +88,9 @@ mod fail_on;
 mod job;
 mod job_manager;
 mod job_runner;
+mod measured_file;
 mod metrics;
+mod metrics_hook;
 mod render;
 mod report;
 mod rule;
@@ -82,6 +98,7 @@ mod smells;
 mod syntax;
 mod thresholds;
 
+pub use analysis_cache::default_cache_dir;
 pub use analysis_config::{AnalysisConfig, AnalysisFaultInjection};
 pub use analysis_kind::AnalysisKind;
 pub use analysis_layer::{AnalysisClient, AnalysisLayer};

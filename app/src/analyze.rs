@@ -2,8 +2,8 @@
 
 use crate::cli::AnalyzeArgs;
 use elixir_scope_analysis::{
-    analyze_path, evaluate_fail_on, render, AnalysisKind, AnalyzeError, AnalyzeOptions, FailOn,
-    Format, Progress,
+    analyze_path, default_cache_dir, evaluate_fail_on, render, AnalysisKind, AnalyzeError,
+    AnalyzeOptions, FailOn, Format, Progress,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{IsTerminal, Write};
@@ -50,8 +50,14 @@ async fn analyze(args: &AnalyzeArgs) -> Result<ExitCode, (u8, String)> {
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let cache_dir = if args.no_cache {
+        None
+    } else {
+        args.cache_dir.clone().or_else(default_cache_dir)
+    };
     let options = AnalyzeOptions {
         analyses,
+        cache_dir,
         ..AnalyzeOptions::default()
     };
 

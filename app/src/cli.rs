@@ -67,6 +67,16 @@ pub struct AnalyzeArgs {
     /// Never show a progress bar (it is shown only when stderr is a terminal).
     #[arg(long)]
     pub no_progress: bool,
+
+    /// Do not read or write the analysis cache: parse every file.
+    #[arg(long, conflicts_with = "cache_dir")]
+    pub no_cache: bool,
+
+    /// Base directory of the analysis cache (one subdirectory per project). Default:
+    /// `$XDG_CACHE_HOME/elixir-scope`, else `~/.cache/elixir-scope`. The cache only saves
+    /// parsing unchanged files; it never changes the report.
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// `serve` options.

@@ -7,6 +7,11 @@ fn analyze(args: &[&str]) -> std::process::Output {
         .arg("analyze")
         .args(args)
         .env_remove("RUST_LOG")
+        // The default cache location, kept out of the user's home.
+        .env(
+            "XDG_CACHE_HOME",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/analyze-cli-cache"),
+        )
         .output()
         .expect("run elixir-scope analyze")
 }
@@ -81,4 +86,56 @@ fn bad_input_gets_a_clear_message_and_exit_code_2() {
         assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains(needle), "{args:?}: {stderr}");
     }
+}
+
+/// Files under `dir`, recursively.
+fn files_under(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| {
+            let p = e.path();
+            if p.is_dir() {
+                files_under(&p)
+            } else {
+                1
+            }
+        })
+        .sum()
+}
+
+#[test]
+fn cache_dir_and_no_cache_flags() {
+    let dir = project();
+    let path = dir.path().to_str().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let cache_dir = cache.path().join("c");
+    let cache_arg = cache_dir.to_str().unwrap();
+
+    let uncached = analyze(&[path, "--format", "json", "--no-cache"]);
+    assert!(uncached.status.success());
+    let cold = analyze(&[path, "--format", "json", "--cache-dir", cache_arg]);
+    assert!(cold.status.success());
+    assert_eq!(
+        files_under(&cache_dir),
+        1,
+        "one entry for the one source file"
+    );
+    let warm = analyze(&[path, "--format", "json", "--cache-dir", cache_arg]);
+    assert_eq!(warm.stdout, cold.stdout);
+    assert_eq!(warm.stdout, uncached.stdout);
+
+    // --no-cache neither reads nor writes it.
+    std::fs::remove_dir_all(&cache_dir).unwrap();
+    let again = analyze(&[path, "--format", "json", "--no-cache"]);
+    assert_eq!(again.stdout, uncached.stdout);
+    assert!(!cache_dir.exists());
+
+    let both = analyze(&[path, "--no-cache", "--cache-dir", cache_arg]);
+    assert_eq!(
+        both.status.code(),
+        Some(2),
+        "conflicting flags are bad input"
+    );
 }

@@ -16,13 +16,14 @@ use crate::diagnostic::{Diagnostic, DiagnosticKind, Severity};
 use crate::discovery::discover_files;
 use crate::error::AstError;
 use crate::model::FileModel;
+use crate::parse_hook::ParseHook;
 use crate::parsed_file::{parse_source, ParsedFile};
 use crate::parsing_task_supervisor::{
     FileOutcome, ParseProgress, ParsingConfig, ParsingTaskSupervisor,
 };
 use crate::repository::{
     AstRepository, FileUpdate, FunctionMatch, ModuleMatch, ProjectStats, RepositoryCall,
-    RepositoryReply,
+    RepositoryReply, SnapshotFile,
 };
 
 /// Configuration of the AST layer.
@@ -155,6 +156,18 @@ impl AstClient {
     /// deleted ones. Files that fail are reported in the result and stored with a
     /// diagnostic; the rest complete.
     pub async fn parse_project(&self, project: &str, root: &Path) -> Result<ParseReport, AstError> {
+        self.parse_project_with(project, root, None).await
+    }
+
+    /// [`AstClient::parse_project`] with a [`ParseHook`]: it is called in each new or changed
+    /// file's parse task, may supply a stored result instead of a parse, and what it returns
+    /// is stored with the file ([`AstClient::snapshot`] gives it back).
+    pub async fn parse_project_with(
+        &self,
+        project: &str,
+        root: &Path,
+        hook: Option<Arc<dyn ParseHook>>,
+    ) -> Result<ParseReport, AstError> {
         let span = info_span!("ast_parse_project", project, root = %root.display());
         async move {
             let started = Instant::now();
@@ -186,7 +199,13 @@ impl AstClient {
             let n_files = files.len();
             let outcomes = self
                 .parsing
-                .parse_files(project, files, known, &self.config.parsing)
+                .parse_files_with(
+                    project,
+                    files,
+                    known,
+                    &self.config.parsing,
+                    hook.map(|h| (h, root_buf.clone())),
+                )
                 .await?;
             let mut report = ParseReport {
                 project: project.to_owned(),
@@ -223,6 +242,7 @@ impl AstClient {
                         updates.push(FileUpdate {
                             model: FileModel::unparsed(&path, language, String::new(), 0, vec![d]),
                             source: None,
+                            attachment: None,
                         });
                         report.files_with_errors.push(path.clone());
                         report.failed.push(FailedFile { path, error });
@@ -327,6 +347,21 @@ impl AstClient {
         {
             RepositoryReply::Files(Some(f)) => Ok(f),
             RepositoryReply::Files(None) => Err(AstError::UnknownProject(project.to_owned())),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Every file of a project, sorted by path: model, kept source and the attachment of the
+    /// [`ParseHook`] its last parse ran with. One repository call for the whole project.
+    pub async fn snapshot(&self, project: &str) -> Result<Vec<SnapshotFile>, AstError> {
+        match self
+            .call(RepositoryCall::Snapshot {
+                project: project.to_owned(),
+            })
+            .await?
+        {
+            RepositoryReply::Snapshot(Some(f)) => Ok(f),
+            RepositoryReply::Snapshot(None) => Err(AstError::UnknownProject(project.to_owned())),
             other => Err(unexpected(other)),
         }
     }

@@ -84,6 +84,7 @@ mod model;
 mod model_builder;
 mod name;
 mod name_path;
+mod parse_hook;
 mod parse_options;
 mod parsed_file;
 mod parsing_task_supervisor;
@@ -107,6 +108,7 @@ pub use model::{
 };
 pub use name::Name;
 pub use name_path::{NamePath, Segments};
+pub use parse_hook::{FileAttachment, ParseContext, ParseHook, ReusedFile};
 pub use parse_options::{ParseOptions, DEFAULT_MAX_FILE_BYTES};
 pub use parsed_file::{content_hash, parse_file, parse_source, parse_tree, ParsedFile};
 pub use parsing_task_supervisor::{
@@ -114,7 +116,7 @@ pub use parsing_task_supervisor::{
 };
 pub use repository::{
     AstRepository, FileStats, FileUpdate, FunctionMatch, ModuleMatch, ProjectStats, RepositoryCall,
-    RepositoryReply,
+    RepositoryReply, SnapshotFile,
 };
 pub use span::{LineIndex, Position, Span};
 

@@ -5,6 +5,7 @@
 //! alone; the others complete. Progress goes out on a broadcast channel.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,6 +17,7 @@ use tracing::{info_span, warn, Instrument};
 
 use crate::discovery::SourceFile;
 use crate::error::AstError;
+use crate::parse_hook::{ParseContext, ParseHook};
 use crate::parse_options::ParseOptions;
 use crate::parsed_file::{content_hash, parse_source};
 use crate::repository::FileUpdate;
@@ -148,6 +150,20 @@ impl ParsingTaskSupervisor {
         known: HashMap<String, String>,
         config: &ParsingConfig,
     ) -> Result<Vec<FileOutcome>, AstError> {
+        self.parse_files_with(project, files, known, config, None)
+            .await
+    }
+
+    /// [`ParsingTaskSupervisor::parse_files`] with a [`ParseHook`] called in each file's
+    /// parse task (`hook` carries the project's root for the hook's [`ParseContext`]).
+    pub async fn parse_files_with(
+        &self,
+        project: &str,
+        files: Vec<SourceFile>,
+        known: HashMap<String, String>,
+        config: &ParsingConfig,
+        hook: Option<(Arc<dyn ParseHook>, PathBuf)>,
+    ) -> Result<Vec<FileOutcome>, AstError> {
         let span = info_span!("parsing_task_supervisor", project, files = files.len());
         async move {
             let total = files.len();
@@ -158,13 +174,19 @@ impl ParsingTaskSupervisor {
             let paths: Vec<String> = files.iter().map(|f| f.relative.clone()).collect();
             let known = Arc::new(known);
             let cfg = Arc::new(config.clone());
+            let hook = Arc::new(hook.map(|(hook, root)| TaskHook {
+                hook,
+                project: project.to_owned(),
+                root,
+            }));
             let mut stream = Box::pin(self.tasks.async_stream(
                 files,
                 config.max_concurrency.max(1),
                 move |file: SourceFile| {
                     let known = known.clone();
                     let cfg = cfg.clone();
-                    async move { parse_task(file, known, cfg).await }
+                    let hook = hook.clone();
+                    async move { parse_task(file, known, cfg, hook).await }
                 },
             ));
             let mut outcomes = Vec::with_capacity(total);
@@ -224,16 +246,35 @@ impl ParsingTaskSupervisor {
     }
 }
 
+/// A parse hook with the project it is called for.
+struct TaskHook {
+    hook: Arc<dyn ParseHook>,
+    project: String,
+    root: PathBuf,
+}
+
+impl TaskHook {
+    fn context(&self) -> ParseContext<'_> {
+        ParseContext {
+            project: &self.project,
+            root: &self.root,
+        }
+    }
+}
+
 /// One file's parse task: the CPU work runs on the blocking pool; a panic there is re-raised
 /// here so the task supervisor records it as this task's panic.
 async fn parse_task(
     file: SourceFile,
     known: Arc<HashMap<String, String>>,
     cfg: Arc<ParsingConfig>,
+    hook: Arc<Option<TaskHook>>,
 ) -> FileOutcome {
     let path = file.relative.clone();
     let timeout = cfg.file_timeout;
-    let work = tokio::task::spawn_blocking(move || parse_blocking(&file, &known, &cfg));
+    let work = tokio::task::spawn_blocking(move || {
+        parse_blocking(&file, &known, &cfg, Option::as_ref(&hook))
+    });
     match tokio::time::timeout(timeout, work).await {
         Ok(Ok(outcome)) => outcome,
         Ok(Err(join)) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
@@ -252,6 +293,7 @@ fn parse_blocking(
     file: &SourceFile,
     known: &HashMap<String, String>,
     cfg: &ParsingConfig,
+    hook: Option<&TaskHook>,
 ) -> FileOutcome {
     if let Some(f) = &cfg.fault_injection {
         if file.relative.contains(&f.panic_when_path_contains) {
@@ -267,16 +309,32 @@ fn parse_blocking(
     } else {
         match std::fs::read(&file.path) {
             Ok(bytes) => {
-                if known.get(&file.relative) == Some(&content_hash(&bytes)) {
+                let hash = content_hash(&bytes);
+                if known.get(&file.relative) == Some(&hash) {
                     return FileOutcome::Unchanged {
                         path: file.relative.clone(),
                     };
+                }
+                let reused = hook.and_then(|h| h.hook.reuse(h.context(), file, &hash, &bytes));
+                if let Some(reused) = reused {
+                    // Only a parsed file is worth storing, and a parsed file is UTF-8.
+                    let source = if cfg.keep_sources {
+                        std::str::from_utf8(&bytes).ok().map(Arc::from)
+                    } else {
+                        None
+                    };
+                    return FileOutcome::Parsed(Box::new(FileUpdate {
+                        model: reused.model,
+                        source,
+                        attachment: reused.attachment,
+                    }));
                 }
                 parse_source(&file.relative, file.language, &bytes, opts)
             }
             Err(_) => crate::parsed_file::parse_file(&file.path, &file.relative, opts),
         }
     };
+    let attachment = hook.and_then(|h| h.hook.parsed(h.context(), &parsed));
     FileOutcome::Parsed(Box::new(FileUpdate {
         model: parsed.model,
         source: if cfg.keep_sources {
@@ -284,5 +342,6 @@ fn parse_blocking(
         } else {
             None
         },
+        attachment,
     }))
 }

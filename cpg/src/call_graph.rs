@@ -1,9 +1,9 @@
 //! The project call graph: every function of every file is a method; every call site is an
 //! edge to the method it resolves to, or an unresolved edge that says why.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashSet, VecDeque};
 
-use elixir_scope_ast::{FileModel, FunctionId, Language};
+use elixir_scope_ast::{FileModel, Function, FunctionId, Language};
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde::{Deserialize, Serialize};
 
@@ -106,10 +106,50 @@ impl CallSite {
 pub struct CallGraph {
     pub methods: Vec<MethodInfo>,
     pub calls: Vec<CallSite>,
+    /// Indexes of `calls` per caller, as one flat table: a rebuild makes and frees a few
+    /// vectors instead of two per method.
     #[serde(skip)]
-    by_caller: Vec<Vec<u32>>,
+    by_caller: CallIndex,
     #[serde(skip)]
-    by_callee: Vec<Vec<u32>>,
+    by_callee: CallIndex,
+}
+
+/// Call indexes grouped by method: those of method `m` are
+/// `calls[start[m]..start[m + 1]]`, in call order.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct CallIndex {
+    start: Vec<u32>,
+    calls: Vec<u32>,
+}
+
+impl CallIndex {
+    /// Groups the call indexes `key` gives a method for by that method (`n` methods).
+    fn group(n: usize, keys: impl Iterator<Item = Option<usize>> + Clone) -> CallIndex {
+        let mut start = vec![0u32; n + 1];
+        for m in keys.clone().flatten().filter(|&m| m < n) {
+            start[m + 1] += 1;
+        }
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        let mut next = start.clone();
+        let mut calls = vec![0u32; start[n] as usize];
+        for (i, m) in keys.enumerate() {
+            let Some(m) = m.filter(|&m| m < n) else {
+                continue;
+            };
+            calls[next[m] as usize] = i as u32;
+            next[m] += 1;
+        }
+        CallIndex { start, calls }
+    }
+
+    fn of(&self, method: usize) -> &[u32] {
+        match (self.start.get(method), self.start.get(method + 1)) {
+            (Some(&a), Some(&b)) => self.calls.get(a as usize..b as usize).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
 }
 
 impl CallGraph {
@@ -117,53 +157,41 @@ impl CallGraph {
     pub fn build<'a>(files: impl IntoIterator<Item = &'a FileModel>) -> CallGraph {
         let files: Vec<&FileModel> = files.into_iter().collect();
         let mut methods = Vec::new();
-        let mut method_of: HashMap<(usize, FunctionId), MethodId> = HashMap::new();
-        for (fi, file) in files.iter().enumerate() {
+        // Per file, the id of its first method: a file's methods are consecutive.
+        let mut base = Vec::with_capacity(files.len());
+        for file in &files {
+            base.push(methods.len() as u32);
             for f in &file.functions {
-                let id = MethodId(methods.len() as u32);
-                method_of.insert((fi, f.id), id);
-                methods.push(MethodInfo {
-                    id,
-                    file: file.path.clone(),
-                    function: f.id,
-                    module: f
-                        .module
-                        .and_then(|m| file.module(m))
-                        .map(|m| m.name.to_string())
-                        .unwrap_or_default(),
-                    name: f.name.to_string(),
-                    arity: f.arity.into(),
-                    min_arity: f.min_arity.into(),
-                    language: file.language,
-                    line: file.start(&f.span).line,
-                });
+                methods.push(method_info(file, f, MethodId(methods.len() as u32)));
             }
         }
-        let resolver = Resolver::new(&files, &method_of);
+        let resolver = Resolver::new(&files, false);
         let mut calls = Vec::new();
         for (fi, file) in files.iter().enumerate() {
-            for f in &file.functions {
-                let Some(&caller) = method_of.get(&(fi, f.id)) else {
-                    continue;
-                };
+            let scopes = resolver.scopes(fi);
+            for (local, f) in file.functions.iter().enumerate() {
+                let caller = MethodId(base[fi] + local as u32);
                 for c in &f.calls {
-                    let target = resolver.resolve(fi, c);
-                    calls.push(CallSite {
-                        caller,
-                        target,
-                        written: written(file.language, c),
-                        capture: c.capture,
-                        line: file.start(&c.span).line,
-                        start_byte: byte_offset(c.span.start_byte),
-                    });
+                    let target = match resolver.resolve(&scopes, fi, c) {
+                        Ok((tf, tl)) => CallTarget::Resolved {
+                            method: MethodId(base[tf as usize] + tl),
+                        },
+                        Err(reason) => CallTarget::Unresolved { reason },
+                    };
+                    calls.push(call_site(file, caller, target, c));
                 }
             }
         }
+        CallGraph::from_parts(methods, calls)
+    }
+
+    /// A call graph of these methods and calls, indexed.
+    pub(crate) fn from_parts(methods: Vec<MethodInfo>, calls: Vec<CallSite>) -> CallGraph {
         let mut g = CallGraph {
             methods,
             calls,
-            by_caller: Vec::new(),
-            by_callee: Vec::new(),
+            by_caller: CallIndex::default(),
+            by_callee: CallIndex::default(),
         };
         g.index();
         g
@@ -172,18 +200,11 @@ impl CallGraph {
     /// Rebuilds the caller/callee indexes after deserialising.
     pub fn index(&mut self) {
         let n = self.methods.len();
-        self.by_caller = vec![Vec::new(); n];
-        self.by_callee = vec![Vec::new(); n];
-        for (i, c) in self.calls.iter().enumerate() {
-            if let Some(v) = self.by_caller.get_mut(c.caller.index()) {
-                v.push(i as u32);
-            }
-            if let Some(callee) = c.callee() {
-                if let Some(v) = self.by_callee.get_mut(callee.index()) {
-                    v.push(i as u32);
-                }
-            }
-        }
+        self.by_caller = CallIndex::group(n, self.calls.iter().map(|c| Some(c.caller.index())));
+        self.by_callee = CallIndex::group(
+            n,
+            self.calls.iter().map(|c| c.callee().map(MethodId::index)),
+        );
     }
 
     /// The method with this id.
@@ -203,18 +224,16 @@ impl CallGraph {
     /// Call sites inside `method`, resolved or not, in source order.
     pub fn calls_from(&self, method: MethodId) -> impl Iterator<Item = &CallSite> + '_ {
         self.by_caller
-            .get(method.index())
-            .into_iter()
-            .flatten()
+            .of(method.index())
+            .iter()
             .filter_map(|&i| self.calls.get(i as usize))
     }
 
     /// Call sites that resolve to `method`.
     pub fn calls_to(&self, method: MethodId) -> impl Iterator<Item = &CallSite> + '_ {
         self.by_callee
-            .get(method.index())
-            .into_iter()
-            .flatten()
+            .of(method.index())
+            .iter()
             .filter_map(|&i| self.calls.get(i as usize))
     }
 
@@ -327,7 +346,43 @@ impl CallGraph {
     }
 }
 
-fn written(language: Language, c: &elixir_scope_ast::Call) -> String {
+/// The method `f` of `file`, numbered `id`.
+pub(crate) fn method_info(file: &FileModel, f: &Function, id: MethodId) -> MethodInfo {
+    MethodInfo {
+        id,
+        file: file.path.clone(),
+        function: f.id,
+        module: f
+            .module
+            .and_then(|m| file.module(m))
+            .map(|m| m.name.to_string())
+            .unwrap_or_default(),
+        name: f.name.to_string(),
+        arity: f.arity.into(),
+        min_arity: f.min_arity.into(),
+        language: file.language,
+        line: file.start(&f.span).line,
+    }
+}
+
+/// The call site of `c` in `caller`, going to `target`.
+fn call_site(
+    file: &FileModel,
+    caller: MethodId,
+    target: CallTarget,
+    c: &elixir_scope_ast::Call,
+) -> CallSite {
+    CallSite {
+        caller,
+        target,
+        written: written(file.language, c),
+        capture: c.capture,
+        line: file.start(&c.span).line,
+        start_byte: byte_offset(c.span.start_byte),
+    }
+}
+
+pub(crate) fn written(language: Language, c: &elixir_scope_ast::Call) -> String {
     use elixir_scope_ast::CallKind;
     match (language, c.kind) {
         (_, CallKind::Method) => format!(".{}/{}", c.name, c.arity),
@@ -345,6 +400,6 @@ fn written(language: Language, c: &elixir_scope_ast::Call) -> String {
 }
 
 /// A span offset as u32, whatever integer type the AST layer uses for it.
-fn byte_offset<T: TryInto<u32>>(v: T) -> u32 {
+pub(crate) fn byte_offset<T: TryInto<u32>>(v: T) -> u32 {
     v.try_into().unwrap_or(u32::MAX)
 }

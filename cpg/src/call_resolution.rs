@@ -3,27 +3,32 @@
 //! `use` (renames, globs), `self::`/`super::`/`crate::`, `Self::`, associated functions by
 //! type name, methods by name when one project type defines them.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
 use elixir_scope_ast::{
-    Call, CallKind, FileModel, FunctionId, FunctionKind, ImportFilter, ImportKind, Language,
-    ModuleId, ModuleKind,
+    Call, CallKind, FileModel, FunctionKind, ImportFilter, ImportKind, Language, ModuleId,
+    ModuleKind,
 };
 
-use crate::call_graph::{CallTarget, MethodId, UnresolvedReason};
+use crate::call_graph::UnresolvedReason;
 use crate::kernel_functions::is_kernel_function;
 
-struct ElixirFn {
-    id: MethodId,
-    name: String,
+/// Where a project function is: the index of its file among the linked files, and its
+/// position among that file's functions.
+pub(crate) type FnRef = (u32, u32);
+
+struct ElixirFn<'a> {
+    at: FnRef,
+    name: &'a str,
     arity: u32,
     min_arity: u32,
     is_macro: bool,
 }
 
-struct RustFn {
-    id: MethodId,
-    name: String,
+struct RustFn<'a> {
+    at: FnRef,
+    name: &'a str,
     arity: u32,
     has_body: bool,
 }
@@ -47,17 +52,50 @@ struct RustScope {
     self_type: Option<String>,
 }
 
+/// The scopes of one file's modules, computed when its calls are resolved.
+#[derive(Default)]
+pub(crate) struct FileScopes {
+    elixir: HashMap<ModuleId, ElixirScope>,
+    rust: HashMap<ModuleId, RustScope>,
+}
+
+/// Kinds of project-wide name tables a resolution can look a name up in. A file's
+/// resolutions depend on exactly the (table, name) keys it looked up, found or not; a file
+/// provides the keys its definitions insert. A rebuild re-resolves a file only when a key
+/// it looked up is provided by a file that changed.
+mod key_kind {
+    pub const ELIXIR_MODULE: u8 = b'E';
+    pub const RUST_MODULE: u8 = b'M';
+    pub const RUST_FREE: u8 = b'F';
+    pub const RUST_ASSOC: u8 = b'A';
+    pub const RUST_METHOD: u8 = b'X';
+}
+
+/// A name-table key as a 64-bit FNV-1a hash: stable across processes and toolchains (it is
+/// persisted). A collision only makes a rebuild re-resolve a file it could have reused.
+pub(crate) fn name_key(kind: u8, name: &str) -> u64 {
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in std::iter::once(&kind).chain(name.as_bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(PRIME);
+    }
+    h
+}
+
 pub(crate) struct Resolver<'a> {
     files: &'a [&'a FileModel],
-    elixir_modules: HashMap<String, Vec<ElixirFn>>,
-    elixir_scopes: HashMap<(usize, ModuleId), ElixirScope>,
-    rust_free: HashMap<String, Vec<RustFn>>,
-    rust_modules: HashSet<String>,
+    elixir_modules: HashMap<&'a str, Vec<ElixirFn<'a>>>,
+    rust_free: HashMap<&'a str, Vec<RustFn<'a>>>,
+    rust_modules: HashSet<&'a str>,
     /// By self type or trait name (last path segment).
-    rust_assoc: HashMap<String, Vec<RustFn>>,
+    rust_assoc: HashMap<String, Vec<RustFn<'a>>>,
     /// By method name, over all impls and traits.
-    rust_methods: HashMap<String, Vec<RustFn>>,
-    rust_scopes: HashMap<(usize, ModuleId), RustScope>,
+    rust_methods: HashMap<&'a str, Vec<RustFn<'a>>>,
+    /// Per file, the keys its definitions provide (sorted, deduplicated).
+    provided: Vec<Vec<u64>>,
+    /// Keys looked up since the last `take_consulted`, when recording.
+    consulted: Option<RefCell<Vec<u64>>>,
 }
 
 fn is_capitalised(s: &str) -> bool {
@@ -65,127 +103,193 @@ fn is_capitalised(s: &str) -> bool {
 }
 
 impl<'a> Resolver<'a> {
-    pub fn new(
-        files: &'a [&'a FileModel],
-        method_of: &HashMap<(usize, FunctionId), MethodId>,
-    ) -> Self {
+    /// The name tables of `files`. With `record`, every table lookup is recorded for
+    /// [`Resolver::take_consulted`].
+    pub fn new(files: &'a [&'a FileModel], record: bool) -> Self {
         let mut r = Resolver {
             files,
             elixir_modules: HashMap::new(),
-            elixir_scopes: HashMap::new(),
             rust_free: HashMap::new(),
             rust_modules: HashSet::new(),
             rust_assoc: HashMap::new(),
             rust_methods: HashMap::new(),
-            rust_scopes: HashMap::new(),
+            provided: Vec::with_capacity(files.len()),
+            consulted: record.then(|| RefCell::new(Vec::new())),
         };
         for (fi, file) in files.iter().enumerate() {
-            match file.language {
-                Language::Elixir => {
-                    for m in &file.modules {
-                        r.elixir_modules.entry(m.name.to_string()).or_default();
-                    }
-                }
-                Language::Rust => {
-                    for m in &file.modules {
-                        if matches!(m.kind, ModuleKind::RustFile | ModuleKind::RustMod) {
-                            r.rust_modules.insert(m.name.to_string());
-                        }
-                    }
-                }
-            }
-            for f in &file.functions {
-                let (Some(&id), Some(module)) = (
-                    method_of.get(&(fi, f.id)),
-                    f.module.and_then(|m| file.module(m)),
-                ) else {
-                    continue;
-                };
-                match file.language {
-                    Language::Elixir => r
-                        .elixir_modules
-                        .entry(module.name.to_string())
-                        .or_default()
-                        .push(ElixirFn {
-                            id,
-                            name: f.name.to_string(),
-                            arity: f.arity.into(),
-                            min_arity: f.min_arity.into(),
-                            is_macro: f.kind.is_macro(),
-                        }),
-                    Language::Rust => {
-                        let rf = || RustFn {
-                            id,
-                            name: f.name.to_string(),
-                            arity: f.arity.into(),
-                            has_body: f.kind == FunctionKind::RustFn,
-                        };
-                        match &module.kind {
-                            ModuleKind::RustImpl { self_type, .. } => {
-                                r.rust_assoc
-                                    .entry(last_segment(self_type.as_str()))
-                                    .or_default()
-                                    .push(rf());
-                                r.rust_methods
-                                    .entry(f.name.to_string())
-                                    .or_default()
-                                    .push(rf());
-                            }
-                            ModuleKind::RustTrait => {
-                                r.rust_assoc
-                                    .entry(module.local_name.to_string())
-                                    .or_default()
-                                    .push(rf());
-                                r.rust_methods
-                                    .entry(f.name.to_string())
-                                    .or_default()
-                                    .push(rf());
-                            }
-                            _ => r
-                                .rust_free
-                                .entry(module.name.to_string())
-                                .or_default()
-                                .push(rf()),
-                        }
-                    }
-                }
-            }
-        }
-        for (fi, file) in files.iter().enumerate() {
-            for m in &file.modules {
-                match file.language {
-                    Language::Elixir => {
-                        let scope = r.elixir_scope(file, m.id);
-                        r.elixir_scopes.insert((fi, m.id), scope);
-                    }
-                    Language::Rust => {
-                        let scope = r.rust_scope(file, m.id);
-                        r.rust_scopes.insert((fi, m.id), scope);
-                    }
-                }
-            }
+            let mut provided = Vec::new();
+            r.register(fi as u32, file, &mut provided);
+            provided.sort_unstable();
+            provided.dedup();
+            r.provided.push(provided);
         }
         r
     }
 
-    pub fn resolve(&self, file_index: usize, call: &Call) -> CallTarget {
-        let unresolved = |reason| CallTarget::Unresolved { reason };
+    /// Inserts the definitions of `file` into the name tables, recording each key.
+    fn register(&mut self, fi: u32, file: &'a FileModel, provided: &mut Vec<u64>) {
+        use key_kind::*;
+        match file.language {
+            Language::Elixir => {
+                for m in &file.modules {
+                    provided.push(name_key(ELIXIR_MODULE, m.name.as_str()));
+                    self.elixir_modules.entry(m.name.as_str()).or_default();
+                }
+            }
+            Language::Rust => {
+                for m in &file.modules {
+                    if matches!(m.kind, ModuleKind::RustFile | ModuleKind::RustMod) {
+                        provided.push(name_key(RUST_MODULE, m.name.as_str()));
+                        self.rust_modules.insert(m.name.as_str());
+                    }
+                }
+            }
+        }
+        for (local, f) in file.functions.iter().enumerate() {
+            let Some(module) = f.module.and_then(|m| file.module(m)) else {
+                continue;
+            };
+            let at = (fi, local as u32);
+            match file.language {
+                Language::Elixir => {
+                    provided.push(name_key(ELIXIR_MODULE, module.name.as_str()));
+                    self.elixir_modules
+                        .entry(module.name.as_str())
+                        .or_default()
+                        .push(ElixirFn {
+                            at,
+                            name: f.name.as_str(),
+                            arity: f.arity.into(),
+                            min_arity: f.min_arity.into(),
+                            is_macro: f.kind.is_macro(),
+                        })
+                }
+                Language::Rust => {
+                    let rf = || RustFn {
+                        at,
+                        name: f.name.as_str(),
+                        arity: f.arity.into(),
+                        has_body: f.kind == FunctionKind::RustFn,
+                    };
+                    let assoc = match &module.kind {
+                        ModuleKind::RustImpl { self_type, .. } => {
+                            Some(last_segment(self_type.as_str()))
+                        }
+                        ModuleKind::RustTrait => Some(module.local_name.to_string()),
+                        _ => None,
+                    };
+                    match assoc {
+                        Some(type_name) => {
+                            provided.push(name_key(RUST_ASSOC, &type_name));
+                            provided.push(name_key(RUST_METHOD, f.name.as_str()));
+                            self.rust_assoc.entry(type_name).or_default().push(rf());
+                            self.rust_methods
+                                .entry(f.name.as_str())
+                                .or_default()
+                                .push(rf());
+                        }
+                        None => {
+                            provided.push(name_key(RUST_FREE, module.name.as_str()));
+                            self.rust_free
+                                .entry(module.name.as_str())
+                                .or_default()
+                                .push(rf());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The keys file `fi`'s definitions provide, sorted.
+    pub fn provided(&self, fi: usize) -> &[u64] {
+        self.provided.get(fi).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The keys looked up since the last call, sorted and deduplicated (empty when not
+    /// recording).
+    pub fn take_consulted(&self) -> Vec<u64> {
+        let Some(cell) = &self.consulted else {
+            return Vec::new();
+        };
+        let mut keys = std::mem::take(&mut *cell.borrow_mut());
+        keys.sort_unstable();
+        keys.dedup();
+        keys
+    }
+
+    fn note(&self, kind: u8, name: &str) {
+        if let Some(cell) = &self.consulted {
+            cell.borrow_mut().push(name_key(kind, name));
+        }
+    }
+
+    // Every lookup in a project-wide table goes through one of these, so it is recorded.
+
+    fn elixir_module(&self, module: &str) -> Option<&Vec<ElixirFn<'a>>> {
+        self.note(key_kind::ELIXIR_MODULE, module);
+        self.elixir_modules.get(module)
+    }
+
+    fn is_rust_module(&self, module: &str) -> bool {
+        self.note(key_kind::RUST_MODULE, module);
+        self.rust_modules.contains(module)
+    }
+
+    fn rust_free_fns(&self, module: &str) -> Option<&Vec<RustFn<'a>>> {
+        self.note(key_kind::RUST_FREE, module);
+        self.rust_free.get(module)
+    }
+
+    fn rust_assoc_fns(&self, type_name: &str) -> Option<&Vec<RustFn<'a>>> {
+        self.note(key_kind::RUST_ASSOC, type_name);
+        self.rust_assoc.get(type_name)
+    }
+
+    fn rust_method_fns(&self, name: &str) -> Option<&Vec<RustFn<'a>>> {
+        self.note(key_kind::RUST_METHOD, name);
+        self.rust_methods.get(name)
+    }
+
+    /// The scopes of file `fi`'s modules (Rust scopes look module names up, so they are
+    /// recorded with the file's resolutions).
+    pub fn scopes(&self, fi: usize) -> FileScopes {
+        let mut scopes = FileScopes::default();
+        let Some(file) = self.files.get(fi) else {
+            return scopes;
+        };
+        for m in &file.modules {
+            match file.language {
+                Language::Elixir => {
+                    scopes.elixir.insert(m.id, self.elixir_scope(file, m.id));
+                }
+                Language::Rust => {
+                    scopes.rust.insert(m.id, self.rust_scope(file, m.id));
+                }
+            }
+        }
+        scopes
+    }
+
+    /// Where `call` in file `fi` goes, or why it cannot be said.
+    pub fn resolve(
+        &self,
+        scopes: &FileScopes,
+        file_index: usize,
+        call: &Call,
+    ) -> Result<FnRef, UnresolvedReason> {
         match call.kind {
-            CallKind::Dynamic => return unresolved(UnresolvedReason::Dynamic),
-            CallKind::Macro => return unresolved(UnresolvedReason::Macro),
-            CallKind::Constructor => return unresolved(UnresolvedReason::Constructor),
+            CallKind::Dynamic => return Err(UnresolvedReason::Dynamic),
+            CallKind::Macro => return Err(UnresolvedReason::Macro),
+            CallKind::Constructor => return Err(UnresolvedReason::Constructor),
             _ => {}
         }
         let Some(file) = self.files.get(file_index) else {
-            return unresolved(UnresolvedReason::NotInScope);
+            return Err(UnresolvedReason::NotInScope);
         };
-        let result = match file.language {
-            Language::Elixir => self.resolve_elixir(file_index, call),
-            Language::Rust => self.resolve_rust(file_index, call),
-        };
-        match result {
-            Ok(method) => CallTarget::Resolved { method },
-            Err(reason) => unresolved(reason),
+        match file.language {
+            Language::Elixir => self.resolve_elixir(scopes, call),
+            Language::Rust => self.resolve_rust(scopes, call),
         }
     }
 
@@ -253,11 +357,11 @@ impl<'a> Resolver<'a> {
         scope
     }
 
-    fn resolve_elixir(&self, fi: usize, call: &Call) -> Result<MethodId, UnresolvedReason> {
+    fn resolve_elixir(&self, scopes: &FileScopes, call: &Call) -> Result<FnRef, UnresolvedReason> {
         let empty = ElixirScope::default();
         let scope = call
             .module
-            .and_then(|m| self.elixir_scopes.get(&(fi, m)))
+            .and_then(|m| scopes.elixir.get(&m))
             .unwrap_or(&empty);
         if call.qualifier.is_empty() {
             if let Some(id) =
@@ -281,7 +385,7 @@ impl<'a> Resolver<'a> {
             // `import Enum, only: [map: 2]` names the function explicitly: it comes from
             // that module even though the module is outside the project.
             let external = scope.imports.iter().find(|(module, only, _)| {
-                !self.elixir_modules.contains_key(module)
+                self.elixir_module(module).is_none()
                     && matches!(only, Some(ImportFilter::Functions(list))
                         if list.iter().any(|(n, a)| n.as_str() == call.name.as_str() && *a == u32::from(call.arity)))
             });
@@ -310,7 +414,7 @@ impl<'a> Resolver<'a> {
         }
         let module =
             expand_elixir(&segments(&call.qualifier), &scope.module, &scope.aliases).join(".");
-        if !self.elixir_modules.contains_key(&module) {
+        if self.elixir_module(&module).is_none() {
             return Err(UnresolvedReason::ExternalModule { module });
         }
         self.elixir_fn(&module, &call.name, u32::from(call.arity), |_| true)
@@ -323,12 +427,11 @@ impl<'a> Resolver<'a> {
         name: &str,
         arity: u32,
         allowed: impl Fn(&ElixirFn) -> bool,
-    ) -> Option<MethodId> {
-        self.elixir_modules
-            .get(module)?
+    ) -> Option<FnRef> {
+        self.elixir_module(module)?
             .iter()
             .find(|f| f.name == name && f.min_arity <= arity && arity <= f.arity && allowed(f))
-            .map(|f| f.id)
+            .map(|f| f.at)
     }
 
     // ---- Rust ----
@@ -408,14 +511,12 @@ impl<'a> Resolver<'a> {
                 let relative: Vec<String> = ns.iter().chain(path).cloned().collect();
                 let relative_module = relative[..relative.len().saturating_sub(1)].join("::");
                 let child = format!("{}::{}", ns.join("::"), first);
-                if self.rust_modules.contains(&child)
-                    || self.rust_modules.contains(&relative_module)
-                {
+                if self.is_rust_module(&child) || self.is_rust_module(&relative_module) {
                     return relative;
                 }
                 // 2015-style paths relative to the crate root.
                 let rooted = format!("crate::{first}");
-                if self.rust_modules.contains(&rooted) {
+                if self.is_rust_module(&rooted) {
                     return std::iter::once("crate".to_owned())
                         .chain(path.iter().cloned())
                         .collect();
@@ -425,11 +526,11 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn resolve_rust(&self, fi: usize, call: &Call) -> Result<MethodId, UnresolvedReason> {
+    fn resolve_rust(&self, scopes: &FileScopes, call: &Call) -> Result<FnRef, UnresolvedReason> {
         let empty = RustScope::default();
         let scope = call
             .module
-            .and_then(|m| self.rust_scopes.get(&(fi, m)))
+            .and_then(|m| scopes.rust.get(&m))
             .unwrap_or(&empty);
         match call.kind {
             CallKind::Method => self.rust_method(call),
@@ -438,7 +539,7 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn rust_local(&self, scope: &RustScope, name: &str) -> Result<MethodId, UnresolvedReason> {
+    fn rust_local(&self, scope: &RustScope, name: &str) -> Result<FnRef, UnresolvedReason> {
         if let Some(id) = self.rust_free_fn(&scope.ns.join("::"), name) {
             return Ok(id);
         }
@@ -463,7 +564,7 @@ impl<'a> Resolver<'a> {
         Err(UnresolvedReason::NotInScope)
     }
 
-    fn rust_path(&self, scope: &RustScope, call: &Call) -> Result<MethodId, UnresolvedReason> {
+    fn rust_path(&self, scope: &RustScope, call: &Call) -> Result<FnRef, UnresolvedReason> {
         let q = &segments(&call.qualifier);
         if q.len() == 1 && q[0] == "Self" {
             if let Some(t) = &scope.self_type {
@@ -476,23 +577,22 @@ impl<'a> Resolver<'a> {
             return Ok(id);
         }
         if let Some(last) = full.last().filter(|l| is_capitalised(l)) {
-            if self.rust_assoc.contains_key(last.as_str()) {
+            if self.rust_assoc_fns(last).is_some() {
                 return self.rust_assoc_fn(last, &call.name, u32::from(call.arity));
             }
         }
-        if full.first().is_some_and(|s| s == "crate") || self.rust_modules.contains(&module) {
+        if full.first().is_some_and(|s| s == "crate") || self.is_rust_module(&module) {
             Err(UnresolvedReason::NoSuchFunction { module })
         } else {
             Err(UnresolvedReason::ExternalModule { module })
         }
     }
 
-    fn rust_free_fn(&self, module: &str, name: &str) -> Option<MethodId> {
-        self.rust_free
-            .get(module)?
+    fn rust_free_fn(&self, module: &str, name: &str) -> Option<FnRef> {
+        self.rust_free_fns(module)?
             .iter()
             .find(|f| f.name == name && f.has_body)
-            .map(|f| f.id)
+            .map(|f| f.at)
     }
 
     fn rust_assoc_fn(
@@ -500,10 +600,9 @@ impl<'a> Resolver<'a> {
         type_name: &str,
         name: &str,
         arity: u32,
-    ) -> Result<MethodId, UnresolvedReason> {
+    ) -> Result<FnRef, UnresolvedReason> {
         let candidates: Vec<&RustFn> = self
-            .rust_assoc
-            .get(type_name)
+            .rust_assoc_fns(type_name)
             .into_iter()
             .flatten()
             .filter(|f| f.name == name)
@@ -515,10 +614,9 @@ impl<'a> Resolver<'a> {
         })
     }
 
-    fn rust_method(&self, call: &Call) -> Result<MethodId, UnresolvedReason> {
+    fn rust_method(&self, call: &Call) -> Result<FnRef, UnresolvedReason> {
         let candidates: Vec<&RustFn> = self
-            .rust_methods
-            .get(call.name.as_str())
+            .rust_method_fns(call.name.as_str())
             .into_iter()
             .flatten()
             .collect();
@@ -529,15 +627,15 @@ impl<'a> Resolver<'a> {
 
 /// One candidate with a body wins; several are narrowed by arity; still several is
 /// ambiguous. `Err(None)`: no candidate at all.
-fn pick(candidates: Vec<&RustFn>, arity: u32) -> Result<MethodId, Option<UnresolvedReason>> {
+fn pick(candidates: Vec<&RustFn>, arity: u32) -> Result<FnRef, Option<UnresolvedReason>> {
     let bodies: Vec<&&RustFn> = candidates.iter().filter(|f| f.has_body).collect();
     match bodies.as_slice() {
         [] => Err(None),
-        [one] => Ok(one.id),
+        [one] => Ok(one.at),
         many => {
             let fitting: Vec<_> = many.iter().filter(|f| f.arity == arity).collect();
             match fitting.as_slice() {
-                [one] => Ok(one.id),
+                [one] => Ok(one.at),
                 _ => Err(Some(UnresolvedReason::Ambiguous {
                     candidates: many.len() as u32,
                 })),

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use tracing::{info, info_span, warn, Instrument};
 
 use crate::build_options::BuildOptions;
+use crate::build_phases::BuildPhases;
 use crate::error::CpgError;
 use crate::file_cpg::{build_file, FileCpg};
 use crate::project_builder::{BuildContext, ProjectBuilder};
@@ -68,6 +69,11 @@ pub struct BuildReport {
     pub rebuilt: usize,
     /// Files whose content was unchanged since the previous build, reused.
     pub reused: usize,
+    /// Files whose calls were resolved again: the rebuilt ones and those whose calls can
+    /// reach a changed, added or removed file's definitions. The others kept their part of
+    /// the call graph.
+    #[serde(default)]
+    pub relinked: usize,
     pub methods: usize,
     pub call_sites: usize,
     pub unresolved_calls: usize,
@@ -76,6 +82,9 @@ pub struct BuildReport {
     /// Methods whose data flow stopped at the work bound.
     pub dataflow_truncated: usize,
     pub elapsed_ms: u64,
+    /// Where the time went.
+    #[serde(default)]
+    pub phases: BuildPhases,
 }
 
 /// Restart intensity of one project's build supervisor: a project whose builder keeps

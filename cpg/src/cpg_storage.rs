@@ -1,10 +1,12 @@
 //! CpgStorage: the service that keeps built project graphs and answers queries on them.
 //! With a data directory, every stored project is also written there, and a new
 //! incarnation loads them back, so a restart does not force a rebuild. A project is a
-//! manifest `<project>.cpg.json` (call graph, failures, and per file the name of a blob in
-//! `<project>.files/` holding its graphs); storing a rebuilt project writes only the blobs of
-//! files whose graphs changed, then the manifest (temporary file and rename), then removes
-//! blobs no longer named.
+//! manifest `<project>.cpg.json` (failures, and per file the names of two blobs: its graphs
+//! in `<project>.files/` and its part of the call graph in `<project>.links/`); the call
+//! graph is put together from the parts on load. Storing a rebuilt project writes only the
+//! blobs that changed (the rebuilt files' graphs, the parts of the files linked again),
+//! then the manifest (temporary file and rename), then removes blobs no longer named, so a
+//! crash at any point leaves a manifest whose blobs are all there.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -20,6 +22,7 @@ use crate::call_graph::{CallGraph, MethodId, MethodInfo};
 use crate::error::CpgError;
 use crate::export::{call_graph_to_dot, method_to_dot, project_to_json};
 use crate::file_cpg::FileCpg;
+use crate::file_link::{assemble, FileLink};
 use crate::graph::{DefUse, MethodGraph};
 use crate::project_cpg::{BuildFailure, ProjectCpg};
 
@@ -101,8 +104,8 @@ pub enum StorageReply {
 pub struct CpgStorage {
     projects: HashMap<String, Arc<ProjectCpg>>,
     data_dir: Option<PathBuf>,
-    /// Per persisted project, its blob directory (which file graphs are already on disk).
-    blobs: HashMap<String, BlobDir<FileCpg>>,
+    /// Per persisted project, its blob directories (which blobs are already on disk).
+    blobs: HashMap<String, ProjectBlobs>,
     #[cfg(feature = "fault-injection")]
     crash_on_put: bool,
 }
@@ -113,22 +116,47 @@ const PERSISTED_SUFFIX: &str = ".cpg.json";
 #[derive(Serialize)]
 struct ManifestRef<'a> {
     project: &'a str,
-    call_graph: &'a CallGraph,
+    /// The whole call graph, only for a project linked without per-file parts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    call_graph: Option<&'a CallGraph>,
     failures: &'a [BuildFailure],
-    /// (source path, blob name) per file, in the project's order.
+    /// (source path, blob name) per file's graphs, in the project's order.
     files: Vec<(&'a str, &'a str)>,
+    /// (source path, blob name) per file's part of the call graph, in the project's order.
+    links: Vec<(&'a str, &'a str)>,
 }
 
 #[derive(Deserialize)]
 struct Manifest {
     project: String,
-    call_graph: CallGraph,
+    /// Present in manifests of projects without parts (and of the earlier format).
+    #[serde(default)]
+    call_graph: Option<CallGraph>,
     failures: Vec<BuildFailure>,
     files: Vec<(String, String)>,
+    #[serde(default)]
+    links: Vec<(String, String)>,
 }
 
-/// Suffix of a project's blob directory.
+/// Suffix of a project's blob directory of file graphs.
 const BLOBS_SUFFIX: &str = ".files";
+/// Suffix of a project's blob directory of call graph parts.
+const LINKS_SUFFIX: &str = ".links";
+
+/// A project's two blob directories.
+struct ProjectBlobs {
+    files: BlobDir<FileCpg>,
+    links: BlobDir<FileLink>,
+}
+
+impl ProjectBlobs {
+    fn new(dir: &Path, project: &str) -> Self {
+        ProjectBlobs {
+            files: BlobDir::new(dir.join(escaped_file_name(project, BLOBS_SUFFIX))),
+            links: BlobDir::new(dir.join(escaped_file_name(project, LINKS_SUFFIX))),
+        }
+    }
+}
 
 fn file_name(project: &str) -> String {
     escaped_file_name(project, PERSISTED_SUFFIX)
@@ -150,7 +178,7 @@ impl CpgStorage {
     ) -> Result<
         (
             HashMap<String, Arc<ProjectCpg>>,
-            HashMap<String, BlobDir<FileCpg>>,
+            HashMap<String, ProjectBlobs>,
         ),
         std::io::Error,
     > {
@@ -167,10 +195,11 @@ impl CpgStorage {
             }
             // A corrupt or unreadable project costs that project a rebuild, not the service.
             match Self::load_project(dir, &path) {
-                Ok((name, cpg, files)) => {
-                    files.collect_garbage();
+                Ok((name, cpg, project_blobs)) => {
+                    project_blobs.files.collect_garbage();
+                    project_blobs.links.collect_garbage();
                     projects.insert(name.clone(), Arc::new(cpg));
-                    blobs.insert(name, files);
+                    blobs.insert(name, project_blobs);
                 }
                 Err(error) => {
                     warn!(path = %path.display(), %error, "skipping unreadable persisted graph")
@@ -183,19 +212,31 @@ impl CpgStorage {
     fn load_project(
         dir: &Path,
         manifest: &Path,
-    ) -> Result<(String, ProjectCpg, BlobDir<FileCpg>), String> {
+    ) -> Result<(String, ProjectCpg, ProjectBlobs), String> {
         let bytes = std::fs::read(manifest).map_err(|e| e.to_string())?;
         let m: Manifest = serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
-        let mut blobs = BlobDir::new(dir.join(escaped_file_name(&m.project, BLOBS_SUFFIX)));
+        let mut blobs = ProjectBlobs::new(dir, &m.project);
         let mut files = Vec::with_capacity(m.files.len());
         for (path, blob) in &m.files {
-            files.push(blobs.load(path, blob, |f: &mut FileCpg| {
+            files.push(blobs.files.load(path, blob, |f: &mut FileCpg| {
                 for method in &mut f.methods {
                     method.graph.index();
                 }
             })?);
         }
-        let cpg = ProjectCpg::assemble(files, m.call_graph, m.failures);
+        let (call_graph, links) = match m.call_graph {
+            Some(whole) => (whole, Vec::new()),
+            None => {
+                let mut links = Vec::with_capacity(m.links.len());
+                for (path, blob) in &m.links {
+                    links.push(blobs.links.load(path, blob, |_| {})?);
+                }
+                let graph = assemble(&links)
+                    .ok_or_else(|| format!("{}: call graph parts do not fit", m.project))?;
+                (graph, links)
+            }
+        };
+        let cpg = ProjectCpg::assemble(files, call_graph, links, m.failures);
         Ok((m.project, cpg, blobs))
     }
 
@@ -207,13 +248,20 @@ impl CpgStorage {
         let blobs = self
             .blobs
             .entry(project.to_owned())
-            .or_insert_with(|| BlobDir::new(dir.join(escaped_file_name(project, BLOBS_SUFFIX))));
+            .or_insert_with(|| ProjectBlobs::new(dir, project));
         let names = blobs
+            .files
             .write_all(cpg.files.iter().map(|f| (f.path.as_str(), f)))
             .map_err(|e| fail(&e))?;
+        let link_names = blobs
+            .links
+            .write_all(cpg.links.iter().map(|l| (l.path.as_str(), l)))
+            .map_err(|e| fail(&e))?;
+        // A call graph linked whole (no parts) is kept whole.
+        let whole = cpg.links.is_empty() && !cpg.call_graph.methods.is_empty();
         let manifest = ManifestRef {
             project,
-            call_graph: &cpg.call_graph,
+            call_graph: whole.then_some(&cpg.call_graph),
             failures: &cpg.failures,
             files: cpg
                 .files
@@ -221,13 +269,20 @@ impl CpgStorage {
                 .zip(&names)
                 .map(|(f, n)| (f.path.as_str(), n.as_str()))
                 .collect(),
+            links: cpg
+                .links
+                .iter()
+                .zip(&link_names)
+                .map(|(l, n)| (l.path.as_str(), n.as_str()))
+                .collect(),
         };
         let bytes = serde_json::to_vec(&manifest).map_err(|e| fail(&e))?;
         let target = dir.join(file_name(project));
         let tmp = dir.join(format!("{}.tmp", file_name(project)));
         std::fs::write(&tmp, bytes).map_err(|e| fail(&e))?;
         std::fs::rename(&tmp, &target).map_err(|e| fail(&e))?;
-        blobs.commit();
+        blobs.files.commit();
+        blobs.links.commit();
         Ok(())
     }
 

@@ -53,12 +53,13 @@ pub fn build_method(
         Language::Elixir => elixir_flow::build(parsed, function)?,
         Language::Rust => rust_flow::build(parsed, function)?,
     };
-    let cdg = control_dependence_edges(&graph);
-    graph.add_edges(cdg);
+    // Both read only the control flow, so the graph is indexed once, with all edges.
+    let mut edges = control_dependence_edges(&graph);
     match reaching_def_edges(&graph, options.dataflow_work_limit) {
-        Ok(edges) => graph.add_edges(edges),
+        Ok(defs) => edges.extend(defs),
         Err(hit) => graph.dataflow_truncated = Some(hit),
     }
+    graph.add_edges(edges);
     Some(graph)
 }
 

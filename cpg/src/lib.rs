@@ -16,6 +16,14 @@
 //! touches only its project. The `fault-injection` feature adds requests that crash
 //! services on purpose, for tests.
 //!
+//! Rebuilds are incremental end to end: files whose stamp or content hash is unchanged are
+//! not parsed again, and the call graph is kept as one part per file that records the names
+//! (modules, Rust paths, types, method names) its calls looked up, so a rebuild resolves
+//! again only the changed files and the files that looked up a name one of them defines —
+//! giving the call graph a full link would. With a data directory, the parts are persisted
+//! one blob per file, so a rebuild writes only what changed. [`BuildReport::phases`] says
+//! where a build's time went.
+//!
 //! ```
 //! use elixir_scope_ast::{parse_source, Language, ParseOptions};
 //! use elixir_scope_cpg::{build_project, BuildOptions, CfgLabel};
@@ -49,6 +57,7 @@
 
 mod blob_dir;
 mod build_options;
+mod build_phases;
 mod build_state;
 mod call_graph;
 mod call_resolution;
@@ -61,6 +70,7 @@ mod elixir_flow;
 mod error;
 mod export;
 mod file_cpg;
+mod file_link;
 mod flow_builder;
 mod graph;
 mod kernel_functions;
@@ -70,6 +80,7 @@ mod project_state;
 mod rust_flow;
 
 pub use build_options::BuildOptions;
+pub use build_phases::BuildPhases;
 pub use build_state::{BuildState, FileStamp, FileState};
 pub use call_graph::{CallGraph, CallSite, CallTarget, MethodId, MethodInfo, UnresolvedReason};
 pub use control_dependence::{dominators, post_dominators};

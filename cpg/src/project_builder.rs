@@ -4,7 +4,9 @@
 //! included), links the results into the call graph and hands the project to CpgStorage. A
 //! file whose task panics is reported; the graph is built for the rest. A rebuild re-parses
 //! only files whose content hash changed: the others reuse their model (from the state) and
-//! graphs (from the stored project), and all are linked again.
+//! graphs (from the stored project). Linking resolves again only the calls of changed files
+//! and of files that look up a name a changed, added or removed file defines; the other
+//! files keep their part of the stored call graph.
 //!
 //! Storage may restart while a build runs: calls to it queue for its next incarnation, and a
 //! call whose incarnation died before replying is retried a few times, then reported.
@@ -21,6 +23,7 @@ use futures::StreamExt;
 use tracing::{info, info_span, warn, Instrument};
 
 use crate::build_options::BuildOptions;
+use crate::build_phases::{BuildPhases, PhaseClock};
 use crate::build_state::{now_ns, BuildState, FileStamp, FileState};
 use crate::cpg_orchestrator::{BuildReport, FileBuilder};
 use crate::cpg_storage::{CpgStorage, StorageCall, StorageReply};
@@ -146,15 +149,19 @@ impl ProjectBuilder {
 
     async fn build(&mut self, root: PathBuf) -> Result<BuildReport, CpgError> {
         let started = Instant::now();
+        let mut clock = PhaseClock::start();
+        let mut phases = BuildPhases::default();
         let project = self.project.clone();
         let sources = discover_files(&root).map_err(|e| CpgError::Discovery {
             project: project.clone(),
             message: e.to_string().into(),
         })?;
         let paths: Vec<String> = sources.iter().map(|s| s.relative.clone()).collect();
+        phases.discover_us = clock.lap();
         // Reuse needs both the model (in the state) and the graphs (in storage).
         let stored = self.stored().await;
         let previous = self.previous().await;
+        phases.previous_us = clock.lap();
         let started_ns = now_ns();
         // Per file: true when its stamp alone shows it unchanged (no task, no read).
         let mut by_stamp = Vec::with_capacity(sources.len());
@@ -174,6 +181,7 @@ impl ProjectBuilder {
                 .map(str::to_owned);
             inputs.push((s, hash));
         }
+        phases.stamp_check_us = clock.lap();
         let builder = self.cx.builder.clone();
         let options = self.cx.options;
         let parse_options = self.parse_options.clone();
@@ -211,6 +219,7 @@ impl ProjectBuilder {
             )
             .collect()
             .await;
+        phases.file_tasks_us = clock.lap();
         #[cfg(feature = "fault-injection")]
         if std::mem::take(&mut self.panic_next) {
             panic!("injected fault: the build of project {project} panics");
@@ -283,17 +292,20 @@ impl ProjectBuilder {
                 }
             }
         }
-        let cpg = Arc::new(ProjectCpg::link(
-            models.iter().map(|m| &**m),
-            files,
-            failures,
-        ));
+        phases.assemble_us = clock.lap();
+        let model_refs: Vec<&FileModel> = models.iter().map(|m| &**m).collect();
+        let (cpg, link_counts) =
+            ProjectCpg::relink(stored.as_deref(), &model_refs, files, failures);
+        let cpg = Arc::new(cpg);
+        drop(model_refs);
         drop(models);
-        let report = BuildReport {
+        phases.link_us = clock.lap();
+        let mut report = BuildReport {
             project: project.clone(),
             files: cpg.files.len(),
             rebuilt,
             reused,
+            relinked: link_counts.linked,
             methods: cpg.call_graph.methods.len(),
             call_sites: cpg.call_graph.calls.len(),
             unresolved_calls: cpg.call_graph.unresolved().count(),
@@ -304,8 +316,10 @@ impl ProjectBuilder {
                 .flat_map(|f| &f.methods)
                 .filter(|m| m.graph.dataflow_truncated.is_some())
                 .count(),
-            elapsed_ms: started.elapsed().as_millis() as u64,
+            elapsed_ms: 0,
+            phases,
         };
+        report.phases.report_us = clock.lap();
         match self
             .storage_call(|| StorageCall::Put {
                 project: project.clone(),
@@ -321,6 +335,7 @@ impl ProjectBuilder {
                 ))
             }
         }
+        report.phases.store_us = clock.lap();
         // Committed only once storage holds the graphs the state's models belong to.
         match self
             .state
@@ -332,6 +347,13 @@ impl ProjectBuilder {
             Ok(Err(error)) => warn!(%error, "build state not persisted"),
             Err(error) => warn!(%error, "build state not committed"),
         }
+        report.phases.commit_us = clock.lap();
+        // Storage and the state service hold the new project now: these were the last
+        // references to the previous one, whose release is part of the build's time.
+        drop(stored);
+        drop(previous);
+        report.phases.release_us = clock.lap();
+        report.elapsed_ms = started.elapsed().as_millis() as u64;
         info!(
             files = report.files,
             rebuilt = report.rebuilt,

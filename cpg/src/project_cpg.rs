@@ -4,12 +4,13 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use elixir_scope_ast::ParsedFile;
+use elixir_scope_ast::{FileModel, ParsedFile};
 use serde::{Deserialize, Serialize};
 
 use crate::build_options::BuildOptions;
 use crate::call_graph::{CallGraph, MethodId, MethodInfo};
 use crate::file_cpg::{build_file, FileCpg, MethodCpg};
+use crate::file_link::{assemble, relink, FileLink, LinkCounts};
 
 /// A file whose graph could not be built (its task panicked or was killed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,6 +28,10 @@ pub struct ProjectCpg {
     pub failures: Vec<BuildFailure>,
     #[serde(skip)]
     file_index: HashMap<String, usize>,
+    /// The call graph's part of each file, from which a rebuild links only what changed
+    /// (empty when the call graph was built whole, e.g. loaded from an older format).
+    #[serde(skip)]
+    pub(crate) links: Vec<Arc<FileLink>>,
 }
 
 impl ProjectCpg {
@@ -37,20 +42,45 @@ impl ProjectCpg {
         files: Vec<Arc<FileCpg>>,
         failures: Vec<BuildFailure>,
     ) -> ProjectCpg {
+        let models: Vec<&FileModel> = models.into_iter().collect();
+        Self::relink(None, &models, files, failures).0
+    }
+
+    /// Links built files like [`ProjectCpg::link`], reusing the parts of `previous`'s call
+    /// graph that no change can affect; the call graph is the one a full link gives.
+    pub(crate) fn relink(
+        previous: Option<&ProjectCpg>,
+        models: &[&FileModel],
+        files: Vec<Arc<FileCpg>>,
+        failures: Vec<BuildFailure>,
+    ) -> (ProjectCpg, LinkCounts) {
+        let before = previous.map(|p| p.links.as_slice()).unwrap_or(&[]);
+        let linked = relink(models, before)
+            .and_then(|(links, counts)| Some((assemble(&links)?, links, counts)));
+        let (call_graph, links, counts) = linked.unwrap_or_else(|| {
+            // Parts name files by path; models sharing one are linked whole.
+            let counts = LinkCounts {
+                linked: models.len(),
+                reused: 0,
+            };
+            (CallGraph::build(models.iter().copied()), Vec::new(), counts)
+        });
         let mut p = ProjectCpg {
             files,
-            call_graph: CallGraph::build(models),
+            call_graph,
             failures,
             file_index: HashMap::new(),
+            links,
         };
-        p.index();
-        p
+        p.index_files();
+        (p, counts)
     }
 
     /// A project from its parts (as persisted), indexed.
     pub(crate) fn assemble(
         files: Vec<Arc<FileCpg>>,
         call_graph: CallGraph,
+        links: Vec<Arc<FileLink>>,
         failures: Vec<BuildFailure>,
     ) -> ProjectCpg {
         let mut p = ProjectCpg {
@@ -58,6 +88,7 @@ impl ProjectCpg {
             call_graph,
             failures,
             file_index: HashMap::new(),
+            links,
         };
         p.index();
         p
@@ -65,12 +96,7 @@ impl ProjectCpg {
 
     /// Rebuilds lookup indexes (after deserialising).
     pub fn index(&mut self) {
-        self.file_index = self
-            .files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (f.path.clone(), i))
-            .collect();
+        self.index_files();
         self.call_graph.index();
         for f in &mut self.files {
             // Only freshly deserialised files need indexing; they are not shared yet.
@@ -79,6 +105,17 @@ impl ProjectCpg {
                 m.graph.index();
             }
         }
+    }
+
+    /// Indexes files by path. Their graphs come indexed: built by [`build_file`] or
+    /// indexed as storage loads them.
+    fn index_files(&mut self) {
+        self.file_index = self
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.path.clone(), i))
+            .collect();
     }
 
     /// The built file with this path.

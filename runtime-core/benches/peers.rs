@@ -296,8 +296,9 @@ fn main() {
         }
     }));
 
-    // `--only <text>` keeps the scenarios whose label contains it, `--imp <label>` one
-    // implementation, `--flavor <label>` one runtime (to profile one code path under perf).
+    // `--only <text>` keeps the scenarios whose label contains it, `--imp <label>[,<label>]`
+    // the implementations named, `--flavor <label>` one runtime (to profile one code path under
+    // perf).
     let only = arg_value("--only");
     let only_imp = arg_value("--imp");
     let only_flavor = arg_value("--flavor");
@@ -319,7 +320,11 @@ fn main() {
             let imps: Vec<Imp> = ALL
                 .into_iter()
                 .filter(|i| scenario.supports(*i))
-                .filter(|i| only_imp.as_ref().is_none_or(|l| l == i.label()))
+                .filter(|i| {
+                    only_imp
+                        .as_ref()
+                        .is_none_or(|l| l.split(',').any(|l| l == i.label()))
+                })
                 .collect();
             for &imp in &imps {
                 measure(&rt, scenario.warmup(), imp);

@@ -282,6 +282,8 @@ pub(crate) enum DynamicInfo {
 struct DynChild {
     spec: ChildSpec,
     started: Option<StartedChild>,
+    /// When the current incarnation's start returned (for the snapshot's uptime).
+    started_at: Instant,
     restart_count: u64,
     /// From the last successful start; kept while a restart is pending, so a child that is
     /// down when the supervisor stops still refuses calls at once.
@@ -339,6 +341,7 @@ impl DynamicServer {
                 spec,
                 on_stopped: started.on_stopped.clone(),
                 started: Some(started),
+                started_at: Instant::now(),
                 restart_count: 0,
             },
         );
@@ -428,6 +431,7 @@ impl DynamicServer {
                 if let Some(child) = self.children.get_mut(&key) {
                     child.on_stopped = started.on_stopped.clone();
                     child.started = Some(started);
+                    child.started_at = Instant::now();
                     child.restart_count += 1;
                     self.events.emit(SupervisionEvent::ChildRestarted {
                         supervisor: self.path.clone(),
@@ -511,9 +515,8 @@ impl DynamicServer {
                         },
                         pid: c.started.as_ref().map(|s| s.process.pid()),
                         restart_count: c.restart_count,
-                        uptime_ms: c.started.as_ref().map(|s| {
-                            now.saturating_duration_since(s.process.cell.started_at())
-                                .as_millis() as u64
+                        uptime_ms: c.started.as_ref().map(|_| {
+                            now.saturating_duration_since(c.started_at).as_millis() as u64
                         }),
                         mailbox_len,
                         children: Vec::new(),

@@ -119,9 +119,14 @@ impl<S: Service> Mailbox<S> {
     }
 
     /// Takes the receiver for a running incarnation; it comes back when the [`Inbox`] drops.
-    pub(crate) fn inbox(mailbox: Arc<Self>) -> Inbox<S> {
+    /// With `deactivate_on_exit` (an unsupervised service) the mailbox is deactivated then.
+    pub(crate) fn inbox(mailbox: Arc<Self>, deactivate_on_exit: bool) -> Inbox<S> {
         let rx = mailbox.rx.lock().take();
-        Inbox { mailbox, rx }
+        Inbox {
+            mailbox,
+            rx,
+            deactivate_on_exit,
+        }
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -192,6 +197,10 @@ fn fail_calls<S: Service>(drained: Vec<Envelope<S>>) {
 pub(crate) struct Inbox<S: Service> {
     mailbox: Arc<Mailbox<S>>,
     rx: Option<mpsc::UnboundedReceiver<Envelope<S>>>,
+    /// Nobody will restart this service (it is unsupervised): deactivate the mailbox on drop,
+    /// however the incarnation ended, so callers learn at once that it is gone. Here rather
+    /// than in a monitor, so no closure is allocated for it.
+    deactivate_on_exit: bool,
 }
 
 impl<S: Service> Inbox<S> {
@@ -211,6 +220,9 @@ impl<S: Service> Inbox<S> {
 
 impl<S: Service> Drop for Inbox<S> {
     fn drop(&mut self) {
+        if self.deactivate_on_exit {
+            self.mailbox.accepting.store(false, Ordering::Release);
+        }
         let Some(mut rx) = self.rx.take() else {
             return;
         };

@@ -8,19 +8,18 @@
 use crate::exit_reason::{panic_message, ExitReason};
 use crate::lazy_timeout::lazy_timeout;
 use futures::task::AtomicWaker;
-use futures::FutureExt;
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::future::poll_fn;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll, Waker};
 use tokio::sync::Notify;
 use tokio::task::AbortHandle;
-use tokio::time::Instant;
 use tracing::Instrument;
 
 /// A process identifier, unique for the life of the program. Each incarnation of a restarted
@@ -74,7 +73,6 @@ pub(crate) type ExitLink = Arc<dyn Fn(ChildExit) + Send + Sync>;
 pub(crate) struct ProcessCell {
     pid: Pid,
     name: Arc<str>,
-    started_at: Instant,
     exit: OnceLock<ExitReason>,
     exited: Notify,
     monitors: Mutex<Vec<MonitorSink>>,
@@ -156,7 +154,6 @@ impl ProcessCell {
         let cell = Arc::new(ProcessCell {
             pid: Pid::fresh(),
             name,
-            started_at: Instant::now(),
             exit: OnceLock::new(),
             exited: Notify::new(),
             monitors: Mutex::new(Vec::new()),
@@ -177,10 +174,6 @@ impl ProcessCell {
 
     pub(crate) fn name(&self) -> &Arc<str> {
         &self.name
-    }
-
-    pub(crate) fn started_at(&self) -> Instant {
-        self.started_at
     }
 
     pub(crate) fn exit_reason(&self) -> Option<&ExitReason> {
@@ -254,18 +247,56 @@ impl ProcessCell {
     }
 }
 
-/// Publishes the exit when the process's future ends or is dropped (abort = killed).
-struct ExitGuard {
+/// The future tokio runs for a process: the boxed body, then the exit publication.
+///
+/// Written by hand rather than as an `async` block around `catch_unwind`, so the task holds
+/// only three words besides the body's box (a generator keeps its captured guard and a moved
+/// copy of it, plus the exit reason): with the span, a service's task then fits tokio's
+/// 256-byte task cell instead of the next size up (384 bytes, tasks are 128-byte aligned).
+struct ProcessTask<F> {
+    /// `None` once the body has finished; dropped before the exit is published, so whoever
+    /// learns of the exit finds the process's state (files, sockets) already gone.
+    body: Option<Pin<Box<F>>>,
     cell: Arc<ProcessCell>,
     link: Option<ExitLink>,
-    reason: Option<ExitReason>,
 }
 
-impl Drop for ExitGuard {
-    fn drop(&mut self) {
-        let reason = self.reason.take().unwrap_or(ExitReason::Killed);
+impl<F> ProcessTask<F> {
+    /// Drops the body, then publishes `reason`. A panic while the body's state is dropped is
+    /// caught, so the exit is published whatever happens.
+    fn finish(&mut self, reason: ExitReason) {
+        let body = self.body.take();
+        let _ = std::panic::catch_unwind(AssertUnwindSafe(move || drop(body)));
         log_exit(&self.cell, &reason);
         self.cell.publish_exit(reason, self.link.as_ref());
+    }
+}
+
+impl<F: Future<Output = ExitReason>> Future for ProcessTask<F> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        // Every field is `Unpin` (the body is boxed), so the task can be used by `&mut`.
+        let this = self.get_mut();
+        let Some(body) = this.body.as_mut() else {
+            return Poll::Ready(());
+        };
+        let reason = match std::panic::catch_unwind(AssertUnwindSafe(|| body.as_mut().poll(cx))) {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(reason)) => reason,
+            Err(payload) => ExitReason::Panic(panic_message(payload.as_ref())),
+        };
+        this.finish(reason);
+        Poll::Ready(())
+    }
+}
+
+impl<F> Drop for ProcessTask<F> {
+    fn drop(&mut self) {
+        // Dropped with its body still there: the task was aborted (or the runtime shut down).
+        if self.body.is_some() {
+            self.finish(ExitReason::Killed);
+        }
     }
 }
 
@@ -290,24 +321,13 @@ where
     F: Future<Output = ExitReason> + Send + 'static,
 {
     let span = tracing::info_span!("process", kind, name = %cell.name, pid = %cell.pid);
-    let guard = ExitGuard {
-        cell,
-        link,
-        reason: None,
-    };
     // Boxed so tokio moves a pointer, not the whole state machine: a task's future is moved
     // several times between `spawn` and its first poll, and for a service that was the largest
     // single cost of a spawn in the peer benchmark.
-    let body = Box::pin(body);
-    let task = async move {
-        let mut guard = guard;
-        // The body is declared after the guard, so on abort it is dropped first and the exit is
-        // published only once the process's state (files, sockets) is gone.
-        let outcome = AssertUnwindSafe(body).catch_unwind().await;
-        guard.reason = Some(match outcome {
-            Ok(reason) => reason,
-            Err(payload) => ExitReason::Panic(panic_message(payload.as_ref())),
-        });
+    let task = ProcessTask {
+        body: Some(Box::pin(body)),
+        cell,
+        link,
     };
     tokio::spawn(task.instrument(span)).abort_handle()
 }
@@ -404,6 +424,66 @@ mod tests {
             let _ = late_tx.send(n);
         }));
         assert_eq!(late_rx.await.unwrap().pid, cell.pid());
+    }
+
+    /// Sets its flag when dropped; panics while dropped if asked to.
+    struct DropFlag(Arc<AtomicBool>, bool);
+
+    impl Drop for DropFlag {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+            if self.1 {
+                panic!("drop of the process state fails");
+            }
+        }
+    }
+
+    /// Spawns a process whose state is a `DropFlag` and reports, for its exit, whether the
+    /// state was already dropped when the exit was published.
+    async fn state_dropped_before_exit(
+        panic_in_drop: bool,
+        body: impl Future<Output = ExitReason> + Send + 'static,
+        kill: bool,
+    ) -> (ExitReason, bool) {
+        let flag = Arc::new(AtomicBool::new(false));
+        let (cell, _sig) = ProcessCell::new("state".into());
+        let (seen_tx, seen_rx) = oneshot::channel();
+        let seen = flag.clone();
+        cell.add_monitor(Box::new(move |n| {
+            let _ = seen_tx.send((n.reason, seen.load(Ordering::SeqCst)));
+        }));
+        let state = DropFlag(flag, panic_in_drop);
+        let abort = spawn_process(cell, None, "test", async move {
+            let _state = state;
+            body.await
+        });
+        if kill {
+            tokio::task::yield_now().await;
+            abort.abort();
+        }
+        seen_rx.await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_exit_is_published_after_the_process_state_is_dropped() {
+        let normal = state_dropped_before_exit(false, async { ExitReason::Normal }, false).await;
+        assert_eq!(normal, (ExitReason::Normal, true));
+        let panicked = state_dropped_before_exit(false, async { panic!("boom") }, false).await;
+        assert_eq!(panicked, (ExitReason::Panic("boom".into()), true));
+        let killed = state_dropped_before_exit(false, std::future::pending(), true).await;
+        assert_eq!(killed, (ExitReason::Killed, true));
+        // A panic while the state is dropped does not lose the exit: at the end of the body it
+        // is the body's panic; when a kill drops the body it is caught and the exit is killed.
+        let failing = state_dropped_before_exit(true, async { ExitReason::Normal }, false).await;
+        assert_eq!(
+            failing,
+            (
+                ExitReason::Panic("drop of the process state fails".into()),
+                true
+            )
+        );
+        let failing_kill = state_dropped_before_exit(true, std::future::pending(), true).await;
+        assert_eq!(failing_kill, (ExitReason::Killed, true));
     }
 
     #[tokio::test(start_paused = true)]

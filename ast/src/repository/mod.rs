@@ -15,7 +15,8 @@ use elixir_scope_runtime_core::{Context, Service};
 use tracing::{debug, info_span};
 
 use crate::model::FileModel;
-pub use project::{FileStats, FunctionMatch, ModuleMatch, ProjectStats};
+use crate::parse_hook::FileAttachment;
+pub use project::{FileStats, FunctionMatch, ModuleMatch, ProjectStats, SnapshotFile};
 use project::{Project, StoredFile};
 
 /// A finished parse of one file, ready to store.
@@ -24,6 +25,8 @@ pub struct FileUpdate {
     pub model: FileModel,
     /// The source text, kept for [`crate::AstClient::parsed_file`].
     pub source: Option<Arc<str>>,
+    /// What the parse's [`crate::ParseHook`] computed for the file, if any.
+    pub attachment: Option<FileAttachment>,
 }
 
 /// Requests to the repository.
@@ -66,6 +69,11 @@ pub enum RepositoryCall {
     Files {
         project: String,
     },
+    /// Every file of the project (model, kept source, attachment), sorted by path, in one
+    /// call instead of one per file.
+    Snapshot {
+        project: String,
+    },
     Stats {
         project: String,
     },
@@ -85,6 +93,7 @@ pub enum RepositoryReply {
     Modules(Option<Vec<ModuleMatch>>),
     Functions(Option<Vec<FunctionMatch>>),
     Files(Option<Vec<String>>),
+    Snapshot(Option<Vec<SnapshotFile>>),
     Stats(Option<ProjectStats>),
     Projects(Vec<String>),
     Removed(bool),
@@ -117,7 +126,9 @@ impl AstRepository {
         for u in updates {
             p.parses += 1;
             let path = u.model.path.clone();
-            p.files.insert(path, StoredFile::new(u.model, u.source));
+            let mut stored = StoredFile::new(u.model, u.source);
+            stored.attachment = u.attachment;
+            p.files.insert(path, stored);
         }
         let mut n_removed = 0;
         for r in removed {
@@ -192,6 +203,9 @@ impl Service for AstRepository {
                     .get(&project)
                     .map(|p| p.files.keys().cloned().collect()),
             ),
+            RepositoryCall::Snapshot { project } => {
+                RepositoryReply::Snapshot(self.projects.get(&project).map(|p| p.snapshot()))
+            }
             RepositoryCall::Stats { project } => {
                 RepositoryReply::Stats(self.projects.get(&project).map(|p| p.stats(&project)))
             }

@@ -9,13 +9,16 @@ use serde::{Deserialize, Serialize};
 use crate::heap_size::HeapSize;
 use crate::model::{FileModel, Function, FunctionId, Module, ModuleId};
 use crate::name::Name;
+use crate::parse_hook::FileAttachment;
 use crate::span::Position;
 
-/// A file as stored: its model, its source (for re-parsing on demand) and its memory cost.
+/// A file as stored: its model, its source (for re-parsing on demand), what a parse hook
+/// attached to it, and its memory cost.
 #[derive(Debug, Clone)]
 pub(crate) struct StoredFile {
     pub model: Arc<FileModel>,
     pub source: Option<Arc<str>>,
+    pub attachment: Option<FileAttachment>,
     pub model_bytes: usize,
 }
 
@@ -25,9 +28,20 @@ impl StoredFile {
         StoredFile {
             model: Arc::new(model),
             source,
+            attachment: None,
             model_bytes,
         }
     }
+}
+
+/// One file of a project snapshot ([`crate::AstClient::snapshot`]).
+#[derive(Debug, Clone)]
+pub struct SnapshotFile {
+    pub path: String,
+    pub model: Arc<FileModel>,
+    pub source: Option<Arc<str>>,
+    /// What the [`crate::ParseHook`] of the file's last parse attached, if any.
+    pub attachment: Option<FileAttachment>,
 }
 
 /// A module found by a query, with its file and where its span starts and ends (spans hold
@@ -120,6 +134,19 @@ impl Project {
                     .push((path.clone(), func.id));
             }
         }
+    }
+
+    /// Every file, sorted by path.
+    pub fn snapshot(&self) -> Vec<SnapshotFile> {
+        self.files
+            .iter()
+            .map(|(path, f)| SnapshotFile {
+                path: path.clone(),
+                model: f.model.clone(),
+                source: f.source.clone(),
+                attachment: f.attachment.clone(),
+            })
+            .collect()
     }
 
     pub fn modules_named(&self, name: &str) -> Vec<ModuleMatch> {

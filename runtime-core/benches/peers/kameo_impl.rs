@@ -1,7 +1,7 @@
 //! The workloads on kameo 0.22 (default features off), with unbounded mailboxes to match the
 //! other implementations and its `supervise` builder for supervised scenarios.
 
-use crate::alloc::live_bytes;
+use crate::alloc::{heap_mark, live_bytes};
 use crate::common::{Latch, WorkerCfg, CRASH};
 use crate::outcome::{since, Outcome};
 use kameo::actor::{Actor, ActorRef, Spawn};
@@ -94,12 +94,12 @@ pub async fn spawn(n: usize) -> Outcome {
         ready: Some(ready.clone()),
         ..WorkerCfg::default()
     };
-    let heap_before = live_bytes();
+    let heap_before = heap_mark();
     let start_at = Instant::now();
     let actors: Vec<_> = (0..n).map(|_| start(cfg.clone())).collect();
     ready.wait().await;
     let mut out = Outcome::time(since(start_at));
-    out.note = Some(crate::report::heap_per_item(heap_before, live_bytes(), n));
+    out.note = Some(crate::report::heap_per_item(heap_before, heap_mark(), n));
     stop(actors).await;
     out
 }

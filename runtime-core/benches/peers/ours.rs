@@ -1,6 +1,6 @@
 //! The workloads on elixir-scope-runtime-core.
 
-use crate::alloc::live_bytes;
+use crate::alloc::{heap_mark, live_bytes};
 use crate::common::{Latch, WorkerCfg, CRASH};
 use crate::outcome::{since, Outcome};
 use elixir_scope_runtime_core::{
@@ -75,14 +75,14 @@ pub async fn spawn(n: usize) -> Outcome {
         ..WorkerCfg::default()
     };
     let name = name();
-    let heap_before = live_bytes();
+    let heap_before = heap_mark();
     let start = Instant::now();
     let refs: Vec<_> = (0..n)
         .map(|_| ServiceRef::spawn_unsupervised(name.clone(), Worker::new(cfg.clone())))
         .collect();
     ready.wait().await;
     let mut out = Outcome::time(since(start));
-    out.note = Some(crate::report::heap_per_item(heap_before, live_bytes(), n));
+    out.note = Some(crate::report::heap_per_item(heap_before, heap_mark(), n));
     stop_all(refs).await;
     out
 }

@@ -1,7 +1,7 @@
 //! The workloads on ractor 0.16 (message_span_propogation off, its fastest configuration), with
 //! ractor-supervisor 0.2 (default features off) for supervised scenarios.
 
-use crate::alloc::live_bytes;
+use crate::alloc::{heap_mark, live_bytes};
 use crate::common::{Latch, WorkerCfg, CRASH};
 use crate::outcome::{since, Outcome};
 use ractor::rpc::CallResult;
@@ -98,7 +98,7 @@ pub async fn spawn(n: usize) -> Outcome {
         ready: Some(ready.clone()),
         ..WorkerCfg::default()
     };
-    let heap_before = live_bytes();
+    let heap_before = heap_mark();
     let start_at = Instant::now();
     let mut actors = Vec::with_capacity(n);
     for _ in 0..n {
@@ -107,7 +107,7 @@ pub async fn spawn(n: usize) -> Outcome {
     }
     ready.wait().await;
     let mut out = Outcome::time(since(start_at));
-    out.note = Some(crate::report::heap_per_item(heap_before, live_bytes(), n));
+    out.note = Some(crate::report::heap_per_item(heap_before, heap_mark(), n));
     stop(actors).await;
     out
 }

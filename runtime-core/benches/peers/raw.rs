@@ -1,7 +1,7 @@
 //! The baseline: plain tokio tasks with an unbounded mpsc mailbox and oneshot replies, JoinSet
 //! for tasks, and a JoinHandle loop as the least a restart can cost.
 
-use crate::alloc::live_bytes;
+use crate::alloc::{heap_mark, live_bytes};
 use crate::common::{Latch, WorkerCfg, CRASH};
 use crate::outcome::{since, Outcome};
 use std::sync::Arc;
@@ -55,12 +55,12 @@ pub async fn spawn(n: usize) -> Outcome {
         ready: Some(ready.clone()),
         ..WorkerCfg::default()
     };
-    let heap_before = live_bytes();
+    let heap_before = heap_mark();
     let start = Instant::now();
     let workers: Vec<_> = (0..n).map(|_| spawn_worker(cfg.clone())).collect();
     ready.wait().await;
     let mut out = Outcome::time(since(start));
-    out.note = Some(crate::report::heap_per_item(heap_before, live_bytes(), n));
+    out.note = Some(crate::report::heap_per_item(heap_before, heap_mark(), n));
     stop(workers).await;
     out
 }

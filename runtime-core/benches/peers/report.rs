@@ -1,6 +1,7 @@
 //! Markdown tables: medians per implementation, ratios to the baseline and to each peer, and
 //! the p50/p99 detail.
 
+use crate::alloc::HeapMark;
 use crate::stats::{fmt_ns, Samples};
 use crate::Imp;
 use std::collections::BTreeMap;
@@ -52,10 +53,12 @@ pub fn memory_note(before: isize, after: isize) -> String {
     )
 }
 
-pub fn heap_per_item(before: isize, after: isize, n: usize) -> String {
+pub fn heap_per_item(before: HeapMark, after: HeapMark, n: usize) -> String {
+    let n = n.max(1) as f64;
     format!(
-        "{} B heap per service",
-        (after - before) / n.max(1) as isize
+        "{} B heap in {:.1} blocks per service",
+        ((after.bytes - before.bytes) as f64 / n).round(),
+        (after.blocks - before.blocks) as f64 / n
     )
 }
 

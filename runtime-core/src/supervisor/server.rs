@@ -58,6 +58,9 @@ pub(crate) struct ChildEntry {
 
 struct Running {
     started: StartedChild,
+    /// When this supervisor got the child back from its start (for the snapshot's uptime).
+    /// Taken here rather than by every process at spawn, which unsupervised services skip.
+    started_at: Instant,
 }
 
 struct Child {
@@ -153,7 +156,10 @@ impl SupervisorServer {
         child.on_stopped = started.on_stopped.clone();
         self.stoppers
             .set(child.spec.id.clone(), started.on_stopped.clone());
-        child.running = Some(Running { started });
+        child.running = Some(Running {
+            started,
+            started_at: Instant::now(),
+        });
         child.status = ChildStatus::Running;
         if restarted {
             child.restart_count += 1;
@@ -460,8 +466,7 @@ impl SupervisorServer {
                         pid: c.pid(),
                         restart_count: c.restart_count,
                         uptime_ms: running.map(|r| {
-                            now.saturating_duration_since(r.started.process.cell.started_at())
-                                .as_millis() as u64
+                            now.saturating_duration_since(r.started_at).as_millis() as u64
                         }),
                         mailbox_len,
                         children: Vec::new(),
