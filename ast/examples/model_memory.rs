@@ -19,7 +19,7 @@ struct Tally {
     source: u64,
     total: usize,
     file: usize,
-    line_index: usize,
+    line_index: (usize, usize),
     modules: (usize, usize),
     functions: (usize, usize),
     clauses: (usize, usize),
@@ -41,7 +41,8 @@ fn count(t: &mut Tally, m: &FileModel) {
     t.total += m.heap_bytes();
     t.file += size_of::<FileModel>() + m.path.capacity() + m.content_hash.capacity();
     t.file += m.package_dir.as_ref().map_or(0, String::capacity);
-    t.line_index += m.line_index.heap_bytes();
+    t.line_index.0 += m.line_index.len();
+    t.line_index.1 += m.line_index.heap_bytes();
     add(&mut t.modules, &m.modules);
     add(&mut t.functions, &m.functions);
     add(&mut t.imports, &m.imports);
@@ -149,7 +150,7 @@ fn main() -> ExitCode {
             size_of::<elixir_scope_ast::Diagnostic>(),
         ),
         ("strings", t.strings, 0),
-        ("line index", (0, t.line_index), 0),
+        ("line index", t.line_index, 0),
         (
             "file records",
             (files.len(), t.file),
@@ -159,10 +160,11 @@ fn main() -> ExitCode {
     let mut sum = 0;
     for (name, (n, bytes), each) in rows {
         sum += bytes;
-        let each = if each > 0 {
-            format!(" x {each} B")
-        } else {
-            String::new()
+        let each = match name {
+            _ if each > 0 => format!(" x {each} B"),
+            "strings" => " distinct".to_owned(),
+            "line index" => " lines".to_owned(),
+            _ => String::new(),
         };
         println!(
             "  {name:<12} {:.3}x  {bytes:>9} B  ({n}{each})",
