@@ -20,8 +20,10 @@
 //! * `rust-code-analysis-cli -m -O json -p DIR` (Rust corpora, when on `PATH`; output to
 //!   /dev/null).
 //!
-//! Medians; ratios are rust-code-analysis's time over ours. Peak memory (VmHWM) is measured
-//! per phase, reset through `/proc/self/clear_refs`.
+//! Medians; ratios are rust-code-analysis's time over ours. Peak memory (VmHWM) of each
+//! analysis row is measured once more, after the timed rounds, with the analysis alone in a
+//! fresh process (this binary run again in child mode); the in-process peaks (reset through
+//! `/proc/self/clear_refs`) are printed too, as upper bounds.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -202,7 +204,37 @@ impl Phase {
     }
 }
 
+/// Child mode of the memory pass: `ANALYZE_CORPUS_CHILD=ROOT` (and `ANALYZE_CORPUS_CACHE=DIR`
+/// for a run with the cache) runs one analysis in this fresh process and prints its peak
+/// resident memory, so each row's peak is its own and not what earlier phases left mapped.
+fn child(root: &Path) {
+    let cache = std::env::var_os("ANALYZE_CORPUS_CACHE").map(PathBuf::from);
+    let rt = tokio::runtime::Runtime::new().expect("bench child: runtime");
+    rt.block_on(analyze(root, cache.as_deref()));
+    println!("peak_mib={:.1}", peak_mib());
+}
+
+/// Peak resident memory of one analysis in a fresh process (see [`child`]).
+fn peak_in_child(root: &Path, cache: Option<&Path>) -> Option<f64> {
+    let exe = std::env::current_exe().ok()?;
+    let mut command = Command::new(exe);
+    command.env("ANALYZE_CORPUS_CHILD", root);
+    match cache {
+        Some(c) => command.env("ANALYZE_CORPUS_CACHE", c),
+        None => command.env_remove("ANALYZE_CORPUS_CACHE"),
+    };
+    let out = command.stderr(Stdio::null()).output().ok()?;
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("peak_mib="))
+        .and_then(|v| v.trim().parse().ok())
+}
+
 fn main() {
+    if let Some(root) = std::env::var_os("ANALYZE_CORPUS_CHILD") {
+        child(Path::new(&root));
+        return;
+    }
     let rounds = env_usize("BENCH_ROUNDS", 3).max(1);
     let lines = env_usize("BENCH_ELIXIR_LINES", 300_000);
     let dir = tempfile::tempdir().expect("bench: temp dir");
@@ -274,6 +306,20 @@ fn main() {
                 }
             }
         }
+        // Peak memory, each analysis alone in a fresh process: cold, filling a cache, warm,
+        // warm after the edit.
+        let peaks = {
+            let cache = tempfile::tempdir().expect("bench: cache dir");
+            let cold = peak_in_child(&corpus.root, None);
+            let filling = peak_in_child(&corpus.root, Some(cache.path()));
+            let warm = peak_in_child(&corpus.root, Some(cache.path()));
+            let mut changed = original.clone();
+            changed.extend_from_slice(b"\n");
+            std::fs::write(&edited.path, &changed).expect("bench: edit");
+            let after_edit = peak_in_child(&corpus.root, Some(cache.path()));
+            std::fs::write(&edited.path, &original).expect("bench: restore");
+            [cold, filling, warm, after_edit]
+        };
         let mb = bytes as f64 / 1e6;
         println!(
             "\n{}: {files} files, {lines} lines, {mb:.1} MB, {functions} functions; edit rows change {}",
@@ -281,29 +327,35 @@ fn main() {
         );
         let rca = (corpus.rust && rca_ok && !rca_times.is_empty()).then(|| median(rca_times));
         println!(
-            "  {:<34} {:>8}  {:>8}  {:>9}  {:>10}",
-            "phase", "time", "MB/s", "peak", "rca / ours"
+            "  {:<34} {:>8}  {:>8}  {:>10}  {:>10}",
+            "phase", "time", "MB/s", "rca / ours", "peak (own process)"
         );
-        let row = |label: &str, phase: &Phase| {
+        let row = |label: &str, phase: &Phase, peak: Option<f64>| {
             let t = phase.median();
             let ratio = rca.map_or_else(
                 || "n/a".to_owned(),
                 |r| format!("{:.2}x", r.as_secs_f64() / t.as_secs_f64()),
             );
+            let peak = peak.map_or_else(|| "-".to_owned(), |p| format!("{p:.0} MiB"));
             println!(
-                "  {label:<34} {:>6.3} s  {:>8.1}  {:>5.0} MiB  {:>10}",
+                "  {label:<34} {:>6.3} s  {:>8.1}  {:>10}  {:>10}",
                 t.as_secs_f64(),
                 mb / t.as_secs_f64(),
-                phase.peak_mib,
-                ratio
+                ratio,
+                peak
             );
         };
-        row("tree-sitter only (floor)", &floor);
-        row("parse only (AST layer)", &parse);
-        row("analyze cold (no cache)", &cold);
-        row("analyze cold, filling the cache", &filling);
-        row("analyze warm (cache, unchanged)", &warm);
-        row("analyze warm after a one-file edit", &after_edit);
+        let [cold_peak, filling_peak, warm_peak, edit_peak] = peaks;
+        row("tree-sitter only (floor)", &floor, None);
+        row("parse only (AST layer)", &parse, None);
+        row("analyze cold (no cache)", &cold, cold_peak);
+        row("analyze cold, filling the cache", &filling, filling_peak);
+        row("analyze warm (cache, unchanged)", &warm, warm_peak);
+        row("analyze warm after a one-file edit", &after_edit, edit_peak);
+        println!(
+            "  (in-process peaks, upper bounds: memory earlier phases left mapped counts: floor {:.0}, parse {:.0}, cold {:.0}, filling {:.0}, warm {:.0}, after edit {:.0} MiB)",
+            floor.peak_mib, parse.peak_mib, cold.peak_mib, filling.peak_mib, warm.peak_mib, after_edit.peak_mib
+        );
         match rca {
             Some(r) => println!(
                 "  {:<34} {:>6.3} s  {:>8.1}",
