@@ -7,7 +7,7 @@
 
 use elixir_scope_ast::tree_sitter::Node;
 
-use crate::syntax::{children, text};
+use crate::syntax::{children, text, NodeKind};
 
 /// An Elixir control structure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,11 +26,11 @@ pub(crate) enum Construct {
 
 /// The control structure `node` is, if any.
 pub(crate) fn construct(node: &Node<'_>, source: &str) -> Option<Construct> {
-    match node.kind() {
+    match node.kind_name() {
         "anonymous_function" => Some(Construct::AnonymousFn),
         "call" => {
             let target = node.child_by_field_name("target")?;
-            if target.kind() != "identifier" {
+            if target.kind_name() != "identifier" {
                 return None;
             }
             let c = match text(&target, source) {
@@ -53,7 +53,7 @@ pub(crate) fn construct(node: &Node<'_>, source: &str) -> Option<Construct> {
 }
 
 fn has_body(call: &Node<'_>, source: &str) -> bool {
-    children(call).iter().any(|c| match c.kind() {
+    children(call).iter().any(|c| match c.kind_name() {
         "do_block" => true,
         "arguments" => !keyword_pairs(c, source).is_empty(),
         _ => false,
@@ -65,11 +65,11 @@ fn has_body(call: &Node<'_>, source: &str) -> bool {
 pub(crate) fn keyword_pairs<'t>(arguments: &Node<'t>, source: &str) -> Vec<(String, Node<'t>)> {
     let mut out = Vec::new();
     for kw in children(arguments) {
-        if kw.kind() != "keywords" {
+        if kw.kind_name() != "keywords" {
             continue;
         }
         for pair in children(&kw) {
-            if pair.kind() != "pair" {
+            if pair.kind_name() != "pair" {
                 continue;
             }
             let (Some(key), Some(value)) = (
@@ -87,7 +87,7 @@ pub(crate) fn keyword_pairs<'t>(arguments: &Node<'t>, source: &str) -> Vec<(Stri
 
 /// The operator of a `binary_operator` node (`and`, `||`, `|>`, `=`...).
 pub(crate) fn binary_operator<'s>(node: &Node<'_>, source: &'s str) -> Option<&'s str> {
-    if node.kind() != "binary_operator" {
+    if node.kind_name() != "binary_operator" {
         return None;
     }
     node.child_by_field_name("operator")
@@ -107,9 +107,9 @@ pub(crate) fn boolean_operator(node: &Node<'_>, source: &str) -> Option<char> {
 pub(crate) fn do_block_clauses(call: &Node<'_>) -> u32 {
     children(call)
         .iter()
-        .filter(|c| c.kind() == "do_block")
+        .filter(|c| c.kind_name() == "do_block")
         .flat_map(children)
-        .filter(|c| c.kind() == "stab_clause")
+        .filter(|c| c.kind_name() == "stab_clause")
         .count() as u32
 }
 
@@ -119,11 +119,11 @@ pub(crate) fn do_block_clauses(call: &Node<'_>) -> u32 {
 pub(crate) fn clause_head_call<'t>(clause: &Node<'t>) -> Option<Node<'t>> {
     let arguments = children(clause)
         .into_iter()
-        .find(|c| c.kind() == "arguments")?;
+        .find(|c| c.kind_name() == "arguments")?;
     let mut head = arguments.named_child(0)?;
     // `name(params) when guard`
-    if head.kind() == "binary_operator" {
+    if head.kind_name() == "binary_operator" {
         head = head.child_by_field_name("left")?;
     }
-    (head.kind() == "call").then_some(head)
+    (head.kind_name() == "call").then_some(head)
 }

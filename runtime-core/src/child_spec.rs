@@ -196,7 +196,7 @@ impl ChildSpec {
             let body = body.clone();
             Box::pin(async move {
                 let name: Arc<str> = args.path.clone();
-                let (cell, signal) = ProcessCell::new(name);
+                let (cell, signal) = ProcessCell::shared(name);
                 let abort = spawn_process(cell.clone(), Some(args.link), "task", body(signal));
                 Ok(StartedChild {
                     process: ProcessHandle { cell, abort },

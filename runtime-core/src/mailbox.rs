@@ -1,11 +1,11 @@
 //! A service's mailbox. It outlives incarnations: a restarted service reads the same queue, so
 //! handles stay valid and messages sent during a restart are served by the next incarnation.
 
-use crate::process::{DownNotice, ProcessCell};
+use crate::process::{CellHost, CellRef, DownNotice, ProcessCell};
 use crate::service::Service;
 use parking_lot::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use tokio::sync::{mpsc, oneshot};
 
@@ -78,7 +78,10 @@ pub(crate) struct Mailbox<S: Service> {
     /// receiver mutex on every poll were the largest cost of a call on a multi-threaded
     /// runtime after the channel itself.
     rx: Mutex<Option<mpsc::UnboundedReceiver<Envelope<S>>>>,
-    current: Mutex<Option<Arc<ProcessCell>>>,
+    current: Mutex<Option<CurrentCell>>,
+    /// The first incarnation's process cell, set when it is spawned. Most services never
+    /// restart, so keeping it here saves each spawned service an allocation of its own for it.
+    first: OnceLock<ProcessCell>,
     /// Messages taken off the queue. It has one writer at a time (whoever holds the
     /// receiver), so counting is a plain store, not a read-modify-write.
     received: AtomicUsize,
@@ -94,6 +97,7 @@ impl<S: Service> Mailbox<S> {
             name,
             rx: Mutex::new(Some(rx)),
             current: Mutex::new(None),
+            first: OnceLock::new(),
             received: AtomicUsize::new(0),
         })
     }
@@ -144,10 +148,22 @@ impl<S: Service> Mailbox<S> {
         self.accepting.load(Ordering::Acquire)
     }
 
-    /// A new incarnation takes over the mailbox.
-    pub(crate) fn activate(&self, cell: Arc<ProcessCell>) {
-        *self.current.lock() = Some(cell);
+    /// A new incarnation named `name` takes over the mailbox; returns its process cell. The
+    /// first incarnation's cell is the one in the mailbox, later ones get their own.
+    pub(crate) fn activate(self: &Arc<Self>, name: Arc<str>) -> CellRef {
+        let mut current = self.current.lock();
+        // Under the `current` lock, so two activations cannot both find the slot empty.
+        let (cell, slot) = if self.first.get().is_none() {
+            self.first.get_or_init(|| ProcessCell::unshared(name));
+            (CellRef::hosted(self.clone()), CurrentCell::First)
+        } else {
+            let (cell, _) = ProcessCell::shared(name);
+            (cell.clone(), CurrentCell::Later(cell))
+        };
+        *current = Some(slot);
+        drop(current);
         self.accepting.store(true, Ordering::Release);
+        cell
     }
 
     /// The service stopped and will not be restarted (for now): refuse new messages and fail
@@ -173,12 +189,31 @@ impl<S: Service> Mailbox<S> {
         drained
     }
 
-    pub(crate) fn current(&self) -> Option<Arc<ProcessCell>> {
-        self.current.lock().clone()
+    pub(crate) fn current(self: &Arc<Self>) -> Option<CellRef> {
+        match self.current.lock().as_ref()? {
+            CurrentCell::First => Some(CellRef::hosted(self.clone())),
+            CurrentCell::Later(cell) => Some(cell.clone()),
+        }
     }
 
     pub(crate) fn deliver_down(&self, notice: DownNotice) -> bool {
         self.send(Envelope::Down(Box::new(notice))).is_ok()
+    }
+}
+
+/// Which cell the current incarnation uses. The mailbox's own cell is named, not referenced:
+/// a `CellRef` to it would be a reference from the mailbox to itself, which would never drop.
+enum CurrentCell {
+    First,
+    Later(CellRef),
+}
+
+impl<S: Service> CellHost for Mailbox<S> {
+    fn cell(&self) -> &ProcessCell {
+        // A `CellRef` to a mailbox is made only by `activate`, after it set the cell.
+        self.first
+            .get()
+            .expect("a mailbox's cell is referenced only once it is set")
     }
 }
 
@@ -281,6 +316,27 @@ mod tests {
             received.abs_diff(sent) >= 64,
             "sent {sent}, received {received}"
         );
+    }
+
+    #[test]
+    fn the_first_incarnation_uses_the_mailbox_cell_and_later_ones_their_own() {
+        let mailbox = Mailbox::<Gate>::new("gate".into());
+        let weak = Arc::downgrade(&mailbox);
+        let first = mailbox.activate("sup/gate".into());
+        assert_eq!(&**first.name(), "sup/gate");
+        let current = mailbox.current().expect("activated");
+        assert_eq!(current.pid(), first.pid());
+        first.publish_exit(ExitReason::Normal, None);
+        let second = mailbox.activate("sup/gate".into());
+        assert_ne!(second.pid(), first.pid());
+        assert_eq!(mailbox.current().map(|c| c.pid()), Some(second.pid()));
+        // The first cell keeps its exit; the new incarnation has not exited.
+        assert_eq!(first.exit_reason(), Some(&ExitReason::Normal));
+        assert_eq!(second.exit_reason(), None);
+        // Naming its own cell as current does not keep the mailbox alive: once the handles
+        // are gone it is freed.
+        drop((first, current, second, mailbox));
+        assert!(weak.upgrade().is_none());
     }
 
     #[tokio::test]

@@ -69,6 +69,41 @@ pub(crate) struct ChildExit {
 /// The link from a child to its supervisor: delivers the child's exit to the supervisor.
 pub(crate) type ExitLink = Arc<dyn Fn(ChildExit) + Send + Sync>;
 
+/// Whatever holds a process cell: the cell itself, or a service's mailbox, which holds its
+/// first incarnation's cell in the same allocation.
+pub(crate) trait CellHost: Send + Sync + 'static {
+    fn cell(&self) -> &ProcessCell;
+}
+
+impl CellHost for ProcessCell {
+    fn cell(&self) -> &ProcessCell {
+        self
+    }
+}
+
+/// A shared reference to a process cell, wherever the cell lives.
+///
+/// Most services never restart, so a service's mailbox holds its first incarnation's cell
+/// (see `Mailbox::activate`): one heap allocation less per spawned service than a cell of its
+/// own. Later incarnations, and processes without a mailbox, get a cell of their own.
+#[derive(Clone)]
+pub(crate) struct CellRef(Arc<dyn CellHost>);
+
+impl CellRef {
+    /// A reference to the cell `host` holds.
+    pub(crate) fn hosted(host: Arc<dyn CellHost>) -> CellRef {
+        CellRef(host)
+    }
+}
+
+impl std::ops::Deref for CellRef {
+    type Target = ProcessCell;
+
+    fn deref(&self) -> &ProcessCell {
+        self.0.cell()
+    }
+}
+
 /// Shared state of one process incarnation.
 pub(crate) struct ProcessCell {
     pid: Pid,
@@ -95,7 +130,7 @@ enum ShutdownRequest {
 /// Resolves with the reason the process was asked to stop for. If nobody asks, it never
 /// resolves.
 pub struct ShutdownSignal {
-    cell: Arc<ProcessCell>,
+    cell: CellRef,
     /// The waker last registered with the cell. A task's waker does not change, and only a
     /// shutdown request takes it out of the cell, so re-registering it every time the
     /// service's mailbox runs empty would only cost two atomic operations.
@@ -150,8 +185,9 @@ impl ShutdownSignal {
 }
 
 impl ProcessCell {
-    pub(crate) fn new(name: Arc<str>) -> (Arc<ProcessCell>, ShutdownSignal) {
-        let cell = Arc::new(ProcessCell {
+    /// A cell for a new incarnation with a fresh pid, to be placed in its host.
+    pub(crate) fn unshared(name: Arc<str>) -> ProcessCell {
+        ProcessCell {
             pid: Pid::fresh(),
             name,
             exit: OnceLock::new(),
@@ -160,12 +196,22 @@ impl ProcessCell {
             shutdown: Mutex::new(ShutdownRequest::NotAsked),
             shutdown_requested: AtomicBool::new(false),
             shutdown_waker: AtomicWaker::new(),
-        });
-        let signal = ShutdownSignal {
+        }
+    }
+
+    /// A cell of its own for a new incarnation, and the process's side of its shutdown request.
+    pub(crate) fn shared(name: Arc<str>) -> (CellRef, ShutdownSignal) {
+        let cell = CellRef::hosted(Arc::new(ProcessCell::unshared(name)));
+        let signal = ProcessCell::signal(&cell);
+        (cell, signal)
+    }
+
+    /// The process's side of the shutdown request of `cell`; one per incarnation.
+    pub(crate) fn signal(cell: &CellRef) -> ShutdownSignal {
+        ShutdownSignal {
             cell: cell.clone(),
             registered: None,
-        };
-        (cell, signal)
+        }
     }
 
     pub(crate) fn pid(&self) -> Pid {
@@ -227,7 +273,7 @@ impl ProcessCell {
         }
     }
 
-    fn publish_exit(&self, reason: ExitReason, link: Option<&ExitLink>) {
+    pub(crate) fn publish_exit(&self, reason: ExitReason, link: Option<&ExitLink>) {
         if self.exit.set(reason.clone()).is_err() {
             return;
         }
@@ -257,7 +303,7 @@ struct ProcessTask<F> {
     /// `None` once the body has finished; dropped before the exit is published, so whoever
     /// learns of the exit finds the process's state (files, sockets) already gone.
     body: Option<Pin<Box<F>>>,
-    cell: Arc<ProcessCell>,
+    cell: CellRef,
     link: Option<ExitLink>,
 }
 
@@ -312,7 +358,7 @@ fn log_exit(cell: &ProcessCell, reason: &ExitReason) {
 /// Spawns `body` as the process described by `cell`. The body's output is its exit reason; a
 /// panic becomes [`ExitReason::Panic`], an abort becomes [`ExitReason::Killed`].
 pub(crate) fn spawn_process<F>(
-    cell: Arc<ProcessCell>,
+    cell: CellRef,
     link: Option<ExitLink>,
     kind: &'static str,
     body: F,
@@ -335,7 +381,7 @@ where
 /// A running process as seen by whoever started it: enough to stop it and observe its exit.
 #[derive(Clone)]
 pub struct ProcessHandle {
-    pub(crate) cell: Arc<ProcessCell>,
+    pub(crate) cell: CellRef,
     pub(crate) abort: AbortHandle,
 }
 
@@ -379,15 +425,15 @@ mod tests {
 
     #[tokio::test]
     async fn normal_panic_and_kill_exits_are_published() {
-        let (cell, _sig) = ProcessCell::new("normal".into());
+        let (cell, _sig) = ProcessCell::shared("normal".into());
         spawn_process(cell.clone(), None, "test", async { ExitReason::Normal });
         assert_eq!(cell.wait_exit().await, ExitReason::Normal);
 
-        let (cell, _sig) = ProcessCell::new("panicky".into());
+        let (cell, _sig) = ProcessCell::shared("panicky".into());
         spawn_process(cell.clone(), None, "test", async { panic!("kaboom") });
         assert_eq!(cell.wait_exit().await, ExitReason::Panic("kaboom".into()));
 
-        let (cell, _sig) = ProcessCell::new("stuck".into());
+        let (cell, _sig) = ProcessCell::shared("stuck".into());
         let abort = spawn_process(cell.clone(), None, "test", std::future::pending());
         let handle = ProcessHandle {
             cell: cell.clone(),
@@ -399,7 +445,7 @@ mod tests {
     #[tokio::test]
     async fn exits_reach_the_link_and_every_monitor() {
         let (link_tx, mut link_rx) = mpsc::unbounded_channel();
-        let (cell, mut sig) = ProcessCell::new("linked".into());
+        let (cell, mut sig) = ProcessCell::shared("linked".into());
         let (mon_tx, mon_rx) = oneshot::channel();
         cell.add_monitor(Box::new(move |n| {
             let _ = mon_tx.send(n);
@@ -446,7 +492,7 @@ mod tests {
         kill: bool,
     ) -> (ExitReason, bool) {
         let flag = Arc::new(AtomicBool::new(false));
-        let (cell, _sig) = ProcessCell::new("state".into());
+        let (cell, _sig) = ProcessCell::shared("state".into());
         let (seen_tx, seen_rx) = oneshot::channel();
         let seen = flag.clone();
         cell.add_monitor(Box::new(move |n| {
@@ -488,7 +534,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_stubborn_process_is_killed_after_its_timeout() {
-        let (cell, _sig) = ProcessCell::new("stubborn".into());
+        let (cell, _sig) = ProcessCell::shared("stubborn".into());
         let abort = spawn_process(cell.clone(), None, "test", std::future::pending());
         let handle = ProcessHandle { cell, abort };
         let reason = handle

@@ -114,8 +114,8 @@ fn spawn_incarnation<S: Service>(
     path: Arc<str>,
     init_ack: Option<InitAck>,
 ) -> ProcessHandle {
-    let (cell, shutdown) = ProcessCell::new(path);
-    mailbox.activate(cell.clone());
+    let cell = mailbox.activate(path);
+    let shutdown = ProcessCell::signal(&cell);
     let ctx = Context {
         myself: ServiceRef::from_mailbox(mailbox.clone()),
         pid: cell.pid(),

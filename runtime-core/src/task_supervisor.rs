@@ -9,7 +9,7 @@ use crate::error::StartError;
 use crate::events::{EventBus, SupervisionEvent};
 use crate::exit_reason::{panic_message, ExitReason};
 use crate::id_map::IdMap;
-use crate::process::{spawn_process, ProcessCell, ProcessHandle};
+use crate::process::{spawn_process, CellRef, ProcessCell, ProcessHandle};
 use crate::restart_intensity::{Intensity, RestartWindow};
 use crate::snapshot::{Introspect, NodeKind, SnapshotSource, Subtree};
 use futures::future::BoxFuture;
@@ -47,7 +47,7 @@ struct Inner {
     tasks: Mutex<IdMap<u64, AbortHandle>>,
     drained: Notify,
     window: Mutex<RestartWindow>,
-    current: Mutex<Option<Arc<ProcessCell>>>,
+    current: Mutex<Option<CellRef>>,
     events: Mutex<EventBus>,
 }
 
@@ -179,7 +179,7 @@ impl TaskSupervisor {
             .as_ref()
             .map(|a| a.path.clone())
             .unwrap_or_else(|| inner.name.clone());
-        let (cell, mut shutdown) = ProcessCell::new(path);
+        let (cell, mut shutdown) = ProcessCell::shared(path);
         if let Some(args) = &args {
             *inner.events.lock() = args.events.clone();
         }

@@ -15,7 +15,7 @@ use elixir_scope_ast::tree_sitter::Node;
 use serde::{Deserialize, Serialize};
 
 use crate::elixir_syntax::{self, Construct};
-use crate::syntax::text;
+use crate::syntax::{text, NodeKind};
 
 /// ABC size (Fitzpatrick, 1997): Assignments, Branches, Conditions, and the magnitude
 /// `sqrt(A² + B² + C²)`.
@@ -68,7 +68,7 @@ impl AbcCounter {
         is_definition: bool,
         source: &str,
     ) {
-        match node.kind() {
+        match node.kind_name() {
             "binary_operator" => match elixir_syntax::binary_operator(node, source) {
                 Some("=") => self.a += 1,
                 Some("==" | "!=" | "===" | "!==" | "<" | ">" | "<=" | ">=" | "=~") => self.c += 1,
@@ -95,7 +95,7 @@ impl AbcCounter {
 
     /// Counts one node of a Rust function.
     pub(crate) fn rust_node(&mut self, node: &Node<'_>, source: &str) {
-        match node.kind() {
+        match node.kind_name() {
             "let_declaration" if node.child_by_field_name("value").is_some() => self.a += 1,
             "assignment_expression" | "compound_assignment_expr" => self.a += 1,
             "call_expression" | "macro_invocation" => self.b += 1,

@@ -2,6 +2,7 @@
 //! (cyclomatic and cognitive complexity, nesting, ABC, logical lines, Halstead tokens): the rules live in their own
 //! modules, this visits every node once and feeds it to each of them.
 
+use crate::syntax::NodeKind;
 use elixir_scope_ast::tree_sitter::{Node, TreeCursor};
 
 use elixir_scope_ast::Language;
@@ -110,7 +111,7 @@ pub(crate) fn rust_function<'s>(
     let mut abc = AbcCounter::default();
     let mut cognitive = CognitiveCounter::default();
     let visit = |node: &Node<'_>, field: Option<&str>, (parent_depth, parent): Frame| {
-        if node.kind() == "function_item" && node.id() != root {
+        if node.kind_name() == "function_item" && node.id() != root {
             return None;
         }
         let frame = cognitive.rust_node(node, field, parent, source);

@@ -22,7 +22,7 @@ use elixir_scope_ast::tree_sitter::Node;
 
 use super::boolean_sequences::{self, BooleanSyntax};
 use crate::elixir_syntax::{self, Construct};
-use crate::syntax::{children, text};
+use crate::syntax::{children, text, NodeKind};
 
 struct ElixirBooleans<'s>(&'s str);
 
@@ -31,7 +31,7 @@ impl BooleanSyntax for ElixirBooleans<'_> {
         elixir_syntax::boolean_operator(node, self.0)
     }
     fn is_parenthesised(&self, node: &Node<'_>) -> bool {
-        node.kind() == "block"
+        node.kind_name() == "block"
     }
 }
 
@@ -39,7 +39,7 @@ struct RustBooleans<'s>(&'s str);
 
 impl BooleanSyntax for RustBooleans<'_> {
     fn operator(&self, node: &Node<'_>) -> Option<char> {
-        if node.kind() != "binary_expression" {
+        if node.kind_name() != "binary_expression" {
             return None;
         }
         match node
@@ -52,7 +52,7 @@ impl BooleanSyntax for RustBooleans<'_> {
         }
     }
     fn is_parenthesised(&self, node: &Node<'_>) -> bool {
-        node.kind() == "parenthesized_expression"
+        node.kind_name() == "parenthesized_expression"
     }
 }
 
@@ -131,7 +131,7 @@ impl CognitiveCounter {
                 level,
                 body,
                 has_else,
-            } => match node.kind() {
+            } => match node.kind_name() {
                 "arguments" => {
                     return F::ElixirArguments {
                         level,
@@ -153,7 +153,7 @@ impl CognitiveCounter {
                 body,
                 has_else,
             } => {
-                if node.kind() == "keywords" {
+                if node.kind_name() == "keywords" {
                     return F::ElixirKeywords {
                         level,
                         body,
@@ -167,7 +167,7 @@ impl CognitiveCounter {
                 body,
                 has_else,
             } => {
-                if node.kind() != "pair" {
+                if node.kind_name() != "pair" {
                     level
                 } else {
                     let key = node
@@ -205,7 +205,7 @@ impl CognitiveCounter {
                 level,
                 body,
                 has_else,
-            } => match node.kind() {
+            } => match node.kind_name() {
                 "else_block" => {
                     if has_else {
                         self.total += 1;
@@ -261,7 +261,7 @@ impl CognitiveCounter {
                 Some("alternative") => return F::RustElse { level },
                 _ => level,
             },
-            F::RustElse { level } => match node.kind() {
+            F::RustElse { level } => match node.kind_name() {
                 // `else if`: same level as its `if`, +1 on its own.
                 "if_expression" => {
                     else_if = true;
@@ -291,7 +291,7 @@ impl CognitiveCounter {
         if boolean_sequences::is_chain_root(node, &booleans) {
             self.total += boolean_sequences::sequences(*node, &booleans);
         }
-        match node.kind() {
+        match node.kind_name() {
             "closure_expression" => F::Uniform(level + 1),
             "if_expression" => {
                 self.total += if else_if { 1 } else { 1 + level };
@@ -302,7 +302,7 @@ impl CognitiveCounter {
                 F::RustBody { level }
             }
             "break_expression" | "continue_expression" => {
-                if children(node).iter().any(|c| c.kind() == "label") {
+                if children(node).iter().any(|c| c.kind_name() == "label") {
                     self.total += 1;
                 }
                 F::Uniform(level)

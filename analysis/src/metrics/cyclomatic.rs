@@ -22,7 +22,7 @@
 use elixir_scope_ast::tree_sitter::Node;
 
 use crate::elixir_syntax::{self, Construct};
-use crate::syntax::text;
+use crate::syntax::{text, NodeKind};
 
 /// What `node` adds to an Elixir clause's count (Credo's rules); `construct` is
 /// `elixir_syntax::construct(node)`.
@@ -37,7 +37,7 @@ pub(crate) fn elixir_node(node: &Node<'_>, construct: Option<Construct>, source:
 
 /// What `node` adds to a Rust function's count (rust-code-analysis' rules).
 pub(crate) fn rust_node(node: &Node<'_>, source: &str) -> u32 {
-    match node.kind() {
+    match node.kind_name() {
         "if_expression" | "for_expression" | "while_expression" | "loop_expression"
         | "match_arm" | "try_expression" => 1,
         // A match-arm guard (`pat if cond =>`) is an `if` token in rust-code-analysis.

@@ -25,7 +25,7 @@ use elixir_scope_ast::tree_sitter::Node;
 use elixir_scope_ast::Language;
 use serde::{Deserialize, Serialize};
 
-use crate::syntax::text;
+use crate::syntax::{text, NodeKind};
 
 /// Halstead's software-science measures from the tokens of a function.
 ///
@@ -124,7 +124,7 @@ impl<'s> HalsteadCounter<'s> {
     /// Counts `node` if it is a token. Returns false when its descendants must not be
     /// counted: a comment, or an operand counted whole (a string with its interpolations).
     pub(crate) fn visit(&mut self, node: &Node<'_>, language: Language, source: &'s str) -> bool {
-        let kind = node.kind();
+        let kind = node.kind_name();
         if matches!(kind, "comment" | "line_comment" | "block_comment") || node.is_missing() {
             return false;
         }

@@ -13,7 +13,7 @@
 use elixir_scope_ast::tree_sitter::Node;
 use serde::{Deserialize, Serialize};
 
-use crate::syntax::{preorder, text};
+use crate::syntax::{preorder, text, NodeKind};
 
 /// Line counts of a function or module span.
 ///
@@ -55,7 +55,7 @@ impl LineFlags {
             comment: vec![false; rows],
         };
         preorder(root, |node| {
-            if is_comment(node.kind()) {
+            if is_comment(node.kind_name()) {
                 mark(&mut flags.comment, &node);
                 return false;
             }
@@ -108,15 +108,15 @@ fn mark(flags: &mut [bool], node: &Node<'_>) {
 /// Statements `node` contributes to an Elixir clause's `lloc`: the expressions directly in
 /// a body block, or 1 for a `do:` / `else:` keyword body.
 pub(crate) fn elixir_statements(node: &Node<'_>, source: &str) -> u32 {
-    match node.kind() {
+    match node.kind_name() {
         "do_block" | "else_block" | "after_block" | "rescue_block" | "catch_block" | "body" => {
             let mut cursor = node.walk();
             node.children(&mut cursor)
                 .filter(|c| {
                     c.is_named()
-                        && !is_comment(c.kind())
+                        && !is_comment(c.kind_name())
                         && !matches!(
-                            c.kind(),
+                            c.kind_name(),
                             "stab_clause"
                                 | "else_block"
                                 | "after_block"
@@ -136,11 +136,11 @@ pub(crate) fn elixir_statements(node: &Node<'_>, source: &str) -> u32 {
 
 /// Statements `node` contributes to a Rust function's `lloc`: those of a block.
 pub(crate) fn rust_statements(node: &Node<'_>) -> u32 {
-    if node.kind() != "block" {
+    if node.kind_name() != "block" {
         return 0;
     }
     let mut cursor = node.walk();
     node.children(&mut cursor)
-        .filter(|c| c.is_named() && !is_comment(c.kind()))
+        .filter(|c| c.is_named() && !is_comment(c.kind_name()))
         .count() as u32
 }

@@ -11,6 +11,7 @@ mod lines;
 mod maintainability;
 mod nesting;
 
+use crate::syntax::{KindNames, NodeKind};
 use elixir_scope_ast::tree_sitter::{Node, Tree};
 use elixir_scope_ast::{FileModel, FunctionKind, Language, ParsedFile};
 use serde::{Deserialize, Serialize};
@@ -138,7 +139,7 @@ fn clause_root(node: Node<'_>, language: Language) -> Node<'_> {
         Language::Rust => "function_item",
     };
     let mut current = node;
-    while current.kind() != expected {
+    while current.kind_name() != expected {
         let mut cursor = current.walk();
         let same_range = current
             .children(&mut cursor)
@@ -184,6 +185,7 @@ fn clause_node<'t>(
 pub fn measure(model: &FileModel, source: &str, tree: &Tree) -> FileMetrics {
     let root = tree.root_node();
     let language = model.language;
+    let _kind_names = KindNames::of(language);
     let line_flags = lines::LineFlags::of(root);
     let mut functions = Vec::new();
     // Per function: the module it belongs to, for the module roll-up.

@@ -6,6 +6,7 @@
 //! * Rust: `if` (an `else if` stays at its `if`'s depth), `match`, `for`, `while`, `loop` and
 //!   closures nest. Nested function items are functions of their own and are skipped.
 
+use crate::syntax::NodeKind;
 use elixir_scope_ast::tree_sitter::Node;
 
 use crate::elixir_syntax::Construct;
@@ -27,8 +28,8 @@ pub(crate) fn elixir_nests(construct: Option<Construct>) -> bool {
 
 /// True when a Rust node nests what it contains.
 pub(crate) fn rust_nests(node: &Node<'_>) -> bool {
-    match node.kind() {
-        "if_expression" => node.parent().is_none_or(|p| p.kind() != "else_clause"),
+    match node.kind_name() {
+        "if_expression" => node.parent().is_none_or(|p| p.kind_name() != "else_clause"),
         "match_expression" | "for_expression" | "while_expression" | "loop_expression"
         | "closure_expression" => true,
         _ => false,
