@@ -125,9 +125,11 @@ fn header() -> Vec<u8> {
 /// another header has none.
 fn index(pack: &[u8]) -> HashMap<String, Range<usize>> {
     let mut out = HashMap::new();
-    let Some(mut at) = pack.starts_with(&header()).then(|| header().len()) else {
+    let header = header();
+    if !pack.starts_with(&header) {
         return out;
-    };
+    }
+    let mut at = header.len();
     // Each record: u32 length, then checksum, u32 path length, path, entry.
     while let Some(len) = read_u32(pack, at) {
         let start = at + 4;
