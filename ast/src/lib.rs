@@ -103,8 +103,9 @@ pub use error::AstError;
 pub use heap_size::HeapSize;
 pub use language::Language;
 pub use model::{
-    Attribute, Call, CallKind, Clause, FileModel, Function, FunctionId, FunctionKind, Import,
-    ImportFilter, ImportKind, Module, ModuleId, ModuleKind, Param, Visibility,
+    arity_of, Arity, Attribute, Call, CallKind, Clause, FileModel, Function, FunctionId,
+    FunctionKind, Import, ImportFilter, ImportKind, Module, ModuleId, ModuleKind, Param,
+    Visibility,
 };
 pub use name::Name;
 pub use name_path::{NamePath, Segments};

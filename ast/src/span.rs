@@ -84,7 +84,7 @@ const CHECKPOINT: usize = 64;
 const LONG_LINE: u8 = u8::MAX;
 
 /// Where each line of a file starts, compactly: one byte per line (its length) plus a full
-/// offset every [`CHECKPOINT`] lines, about 1.06 bytes per line instead of 4 for a plain
+/// offset every 64 lines, about 1.06 bytes per line instead of 4 for a plain
 /// offset table. Lines end at `\n`, as tree-sitter counts rows.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LineIndex {
