@@ -29,7 +29,7 @@ use crate::metrics::FileMetrics;
 
 /// Bumped whenever what a record holds changes meaning: the model's or the metrics' types or
 /// their counting rules. A pack of another format is ignored as a whole.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// The tool version: a pack written by another version is ignored as a whole.
 const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
