@@ -1,5 +1,6 @@
 //! The layer's supervisor and the typed client other layers (and `elixir-scope analyze`) use.
 
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use elixir_scope_ast::AstClient;
@@ -52,12 +53,14 @@ impl AnalysisLayer {
         let (progress, _) = broadcast::channel(PROGRESS_BUFFER);
         let factory_config = config.clone();
         let factory_progress = progress.clone();
+        let job_ids = Arc::new(AtomicU64::new(1));
         let (manager_spec, manager) = ChildSpec::service("analysis_job_manager", move || {
             AnalysisJobManager::new(
                 ast.clone(),
                 tasks.clone(),
                 factory_config.clone(),
                 factory_progress.clone(),
+                job_ids.clone(),
             )
         });
         let spec = SupervisorSpec::new("analysis")

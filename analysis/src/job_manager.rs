@@ -5,6 +5,7 @@
 //! of the lost jobs see their job channel close (an `Unavailable` error), never a hang.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use elixir_scope_ast::AstClient;
@@ -60,7 +61,10 @@ pub struct AnalysisJobManager {
     tasks: TaskSupervisor,
     config: Arc<AnalysisConfig>,
     progress: broadcast::Sender<JobProgress>,
-    next_id: JobId,
+    /// Shared by every incarnation: ids are never reused after a restart, so a client's old id
+    /// cannot name a new job, and a late `JobFinished` from a job of the crashed incarnation
+    /// (its mailbox is the new incarnation's) finds no entry instead of finishing a new job.
+    next_id: Arc<AtomicU64>,
     jobs: BTreeMap<JobId, JobEntry>,
 }
 
@@ -70,20 +74,20 @@ impl AnalysisJobManager {
         tasks: TaskSupervisor,
         config: Arc<AnalysisConfig>,
         progress: broadcast::Sender<JobProgress>,
+        next_id: Arc<AtomicU64>,
     ) -> Self {
         AnalysisJobManager {
             ast,
             tasks,
             config,
             progress,
-            next_id: 1,
+            next_id,
             jobs: BTreeMap::new(),
         }
     }
 
     fn submit(&mut self, spec: JobSpec, ctx: &mut Context<Self>) -> Result<JobId, String> {
-        let id = self.next_id;
-        self.next_id += 1;
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let cancel = CancellationToken::new();
         let job = JobContext {
             id,

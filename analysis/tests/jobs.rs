@@ -262,9 +262,16 @@ async fn a_crashed_job_manager_is_restarted_and_its_waiters_are_told() -> anyhow
     assert_ne!(analysis.manager().pid(), before);
     ast.parse_project(PROJECT, Path::new("tests/fixtures"))
         .await?;
-    let report = analysis
-        .run(JobSpec::all(PROJECT, "tests/fixtures"))
+    // Ids are not reused after the restart: the old id names no job of the new incarnation,
+    // and the crashed incarnation's late finish notice for its job cannot finish a new one.
+    let new_id = analysis
+        .submit(JobSpec::all(PROJECT, "tests/fixtures"))
         .await?;
+    assert!(
+        new_id > id,
+        "new job {new_id} reuses an id at or below {id}"
+    );
+    let report = analysis.wait(new_id).await?;
     assert_eq!(report.summary.functions, 9);
     sup.shutdown().await;
     ast_sup.shutdown().await;
