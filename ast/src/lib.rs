@@ -120,6 +120,7 @@ pub use repository::{
     RepositoryReply, SnapshotFile,
 };
 pub use span::{LineIndex, Position, Span};
+pub use stack_guard::grow_if_needed;
 
 /// Re-exported so callers walking [`ParsedFile::tree`] use the same tree-sitter version.
 pub use tree_sitter;

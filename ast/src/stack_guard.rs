@@ -18,7 +18,8 @@ const RED_ZONE: usize = 128 * 1024;
 const SEGMENT: usize = 2 * 1024 * 1024;
 
 /// Runs `f`, on a new stack segment when less than [`RED_ZONE`] is left on the current one.
+/// Exported for the layers above that walk the same trees recursively (control flow, data flow).
 #[inline]
-pub(crate) fn grow_if_needed<R>(f: impl FnOnce() -> R) -> R {
+pub fn grow_if_needed<R>(f: impl FnOnce() -> R) -> R {
     stacker::maybe_grow(RED_ZONE, SEGMENT, f)
 }

@@ -6,6 +6,7 @@
 //! Evaluation order: sub-expressions containing calls or control flow are walked first,
 //! then one node stands for the expression itself. Expressions without calls are one node.
 
+use elixir_scope_ast::grow_if_needed;
 use elixir_scope_ast::tree_sitter::Node as TsNode;
 use elixir_scope_ast::{Function, FunctionId, ParsedFile};
 
@@ -239,6 +240,10 @@ fn uses_in(b: &FlowBuilder<'_>, node: TsNode<'_>) -> Vec<String> {
 }
 
 fn collect_uses(b: &FlowBuilder<'_>, node: TsNode<'_>, out: &mut Vec<String>) {
+    grow_if_needed(|| collect_uses_unguarded(b, node, out))
+}
+
+fn collect_uses_unguarded(b: &FlowBuilder<'_>, node: TsNode<'_>, out: &mut Vec<String>) {
     if node.kind() == "identifier" {
         out.push(b.text(node).to_owned());
         return;
@@ -312,7 +317,13 @@ impl<'s> Walker<'s> {
         out
     }
 
+    /// Every nesting level of a body passes through here: the stack grows on demand, so a
+    /// hostile nest of thousands of levels cannot overflow a build task's thread.
     fn expr(&mut self, node: TsNode<'_>, pred: Frontier) -> Frontier {
+        grow_if_needed(|| self.expr_unguarded(node, pred))
+    }
+
+    fn expr_unguarded(&mut self, node: TsNode<'_>, pred: Frontier) -> Frontier {
         if pred.is_empty() {
             // Unreachable code after an exit: not part of the flow.
             return pred;
@@ -853,6 +864,15 @@ impl<'s> Walker<'s> {
 /// Variables bound by an Elixir pattern (not `_`-prefixed, not pinned, not in `::` type
 /// specs or guards) and the pinned names it reads.
 fn pattern_vars<'t>(
+    b: &FlowBuilder<'_>,
+    node: TsNode<'t>,
+    defs: &mut Vec<(String, TsNode<'t>)>,
+    pins: &mut Vec<String>,
+) {
+    grow_if_needed(|| pattern_vars_unguarded(b, node, defs, pins))
+}
+
+fn pattern_vars_unguarded<'t>(
     b: &FlowBuilder<'_>,
     node: TsNode<'t>,
     defs: &mut Vec<(String, TsNode<'t>)>,

@@ -6,6 +6,7 @@
 //! then one node stands for the expression itself. Closures and `async` blocks are values
 //! (their bodies run elsewhere).
 
+use elixir_scope_ast::grow_if_needed;
 use elixir_scope_ast::tree_sitter::Node as TsNode;
 use elixir_scope_ast::{Function, ParsedFile};
 
@@ -126,6 +127,10 @@ fn uses_in(b: &FlowBuilder<'_>, node: TsNode<'_>) -> Vec<String> {
 }
 
 fn collect_uses(b: &FlowBuilder<'_>, node: TsNode<'_>, out: &mut Vec<String>) {
+    grow_if_needed(|| collect_uses_unguarded(b, node, out))
+}
+
+fn collect_uses_unguarded(b: &FlowBuilder<'_>, node: TsNode<'_>, out: &mut Vec<String>) {
     match node.kind() {
         "identifier" | "self" => {
             out.push(b.text(node).to_owned());
@@ -150,6 +155,14 @@ fn collect_uses(b: &FlowBuilder<'_>, node: TsNode<'_>, out: &mut Vec<String>) {
 
 /// Variables a pattern binds: identifiers that are not paths, constants or variant names.
 fn pattern_vars<'t>(b: &FlowBuilder<'_>, node: TsNode<'t>, defs: &mut Vec<(String, TsNode<'t>)>) {
+    grow_if_needed(|| pattern_vars_unguarded(b, node, defs))
+}
+
+fn pattern_vars_unguarded<'t>(
+    b: &FlowBuilder<'_>,
+    node: TsNode<'t>,
+    defs: &mut Vec<(String, TsNode<'t>)>,
+) {
     match node.kind() {
         "identifier" | "shorthand_field_identifier" => {
             let name = b.text(node);
@@ -187,6 +200,10 @@ fn pattern_vars<'t>(b: &FlowBuilder<'_>, node: TsNode<'t>, defs: &mut Vec<(Strin
 
 /// A pattern that matches anything: a binding or `_`, no guard.
 fn irrefutable(b: &FlowBuilder<'_>, pattern: TsNode<'_>) -> bool {
+    grow_if_needed(|| irrefutable_unguarded(b, pattern))
+}
+
+fn irrefutable_unguarded(b: &FlowBuilder<'_>, pattern: TsNode<'_>) -> bool {
     let inner: Vec<_> = named_children(pattern);
     if pattern.kind() == "match_pattern" {
         if pattern.child_by_field_name("condition").is_some() {
@@ -239,7 +256,13 @@ impl<'s> Walker<'s> {
         vec![(n, CfgLabel::Always)]
     }
 
+    /// Every nesting level of a body passes through here: the stack grows on demand, so a
+    /// hostile nest of thousands of levels cannot overflow a build task's thread.
     fn expr(&mut self, node: TsNode<'_>, pred: Frontier) -> Frontier {
+        grow_if_needed(|| self.expr_unguarded(node, pred))
+    }
+
+    fn expr_unguarded(&mut self, node: TsNode<'_>, pred: Frontier) -> Frontier {
         if pred.is_empty() {
             return pred;
         }
@@ -741,6 +764,14 @@ fn label_name(b: &FlowBuilder<'_>, label: TsNode<'_>) -> String {
 /// Splits an `if`/`while` condition into `let` patterns (bound on the true edge) and value
 /// expressions (evaluated first).
 fn collect_conditions<'t>(
+    cond: TsNode<'t>,
+    lets: &mut Vec<TsNode<'t>>,
+    values: &mut Vec<TsNode<'t>>,
+) {
+    grow_if_needed(|| collect_conditions_unguarded(cond, lets, values))
+}
+
+fn collect_conditions_unguarded<'t>(
     cond: TsNode<'t>,
     lets: &mut Vec<TsNode<'t>>,
     values: &mut Vec<TsNode<'t>>,
