@@ -14,6 +14,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::language::Language;
+
 /// What [`generate_elixir_corpus`] wrote.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CorpusSummary {
@@ -375,6 +377,33 @@ fn test_source(rng: &mut Rng, info: &ModuleInfo) -> String {
         }
     }
     let _ = writeln!(s, "end");
+    s
+}
+
+/// A file whose function `run` nests `depth` `if`s around a call to `helper`, followed by
+/// `helper` itself: the adversarial input for every recursive walk over syntax trees (tests
+/// of this layer and the ones above it run it on a small stack).
+pub fn nested_ifs_source(language: Language, depth: usize) -> String {
+    let (head, open, close, tail) = match language {
+        Language::Elixir => (
+            "defmodule Deep do\n  def run(x) do\n",
+            "if x do\n",
+            "end\n",
+            "  end\n\n  def helper(x), do: x\nend\n",
+        ),
+        Language::Rust => (
+            "fn run(x: bool) -> u32 {\n",
+            "if x {\n",
+            "} else { 0 }\n",
+            "}\n\nfn helper(_x: bool) -> u32 { 1 }\n",
+        ),
+    };
+    let mut s = String::with_capacity(head.len() + depth * (open.len() + close.len()) + 64);
+    s.push_str(head);
+    s.push_str(&open.repeat(depth));
+    s.push_str("helper(x)\n");
+    s.push_str(&close.repeat(depth));
+    s.push_str(tail);
     s
 }
 

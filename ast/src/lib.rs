@@ -96,7 +96,7 @@ mod stack_guard;
 mod syntax_errors;
 
 pub use ast_layer::{AstClient, AstConfig, AstLayer, FailedFile, ParseReport};
-pub use corpus::{generate_elixir_corpus, CorpusSummary};
+pub use corpus::{generate_elixir_corpus, nested_ifs_source, CorpusSummary};
 pub use diagnostic::{Diagnostic, DiagnosticKind, Severity};
 pub use discovery::{discover_files, SourceFile, SKIPPED_DIRS};
 pub use error::AstError;

@@ -1,36 +1,10 @@
 //! Deeply nested input must not overflow the stack: a file with thousands of nested `if`s is
 //! parsed on a thread with an ordinary 2 MiB stack and still yields a model.
 
-use elixir_scope_ast::{parse_source, FileModel, Language, ParseOptions};
+use elixir_scope_ast::{nested_ifs_source, parse_source, FileModel, Language, ParseOptions};
 
 const DEPTH: usize = 5_000;
 const STACK: usize = 2 * 1024 * 1024;
-
-fn elixir_nested_ifs(depth: usize) -> String {
-    let mut s = String::from("defmodule Deep do\n  def run(x) do\n");
-    for _ in 0..depth {
-        s.push_str("if x do\n");
-    }
-    s.push_str("helper(x)\n");
-    for _ in 0..depth {
-        s.push_str("end\n");
-    }
-    s.push_str("  end\n\n  def helper(x), do: x\nend\n");
-    s
-}
-
-fn rust_nested_ifs(depth: usize) -> String {
-    let mut s = String::from("fn run(x: bool) -> u32 {\n");
-    for _ in 0..depth {
-        s.push_str("if x {\n");
-    }
-    s.push_str("helper(x)\n");
-    for _ in 0..depth {
-        s.push_str("} else { 0 }\n");
-    }
-    s.push_str("}\n\nfn helper(_x: bool) -> u32 { 1 }\n");
-    s
-}
 
 /// Parses on a fresh thread with a 2 MiB stack; a stack overflow aborts the test binary.
 fn parse_on_small_stack(language: Language, source: String) -> FileModel {
@@ -52,7 +26,7 @@ fn parse_on_small_stack(language: Language, source: String) -> FileModel {
 
 #[test]
 fn elixir_five_thousand_nested_ifs_parse_on_a_normal_stack() {
-    let model = parse_on_small_stack(Language::Elixir, elixir_nested_ifs(DEPTH));
+    let model = parse_on_small_stack(Language::Elixir, nested_ifs_source(Language::Elixir, DEPTH));
     assert_eq!(model.modules.len(), 1);
     assert_eq!(model.modules[0].name, "Deep");
     let names: Vec<(&str, u8)> = model
@@ -70,7 +44,7 @@ fn elixir_five_thousand_nested_ifs_parse_on_a_normal_stack() {
 
 #[test]
 fn rust_five_thousand_nested_ifs_parse_on_a_normal_stack() {
-    let model = parse_on_small_stack(Language::Rust, rust_nested_ifs(DEPTH));
+    let model = parse_on_small_stack(Language::Rust, nested_ifs_source(Language::Rust, DEPTH));
     let names: Vec<&str> = model.functions.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(names, vec!["run", "helper"]);
     assert!(model.functions[0]
