@@ -163,7 +163,7 @@ impl ChildSpec {
                 kind: NodeKind::Worker,
                 strategy: None,
                 restart: None,
-                status: ChildStatus::Terminated,
+                status: ChildStatus::NotStarted,
                 pid: None,
                 restart_count: 0,
                 uptime_ms: None,

@@ -144,7 +144,7 @@ pub(crate) fn static_node(id: Arc<str>, kind: NodeKind) -> TreeSnapshot {
         kind,
         strategy: None,
         restart: None,
-        status: ChildStatus::Terminated,
+        status: ChildStatus::NotStarted,
         pid: None,
         restart_count: 0,
         uptime_ms: None,

@@ -31,6 +31,8 @@ pub enum ChildStatus {
     Restarting,
     /// Stopped (spec kept).
     Terminated,
+    /// A node of a static shape ([`crate::SupervisorSpec::describe`]): nothing was started.
+    NotStarted,
 }
 
 /// One node of a tree snapshot.

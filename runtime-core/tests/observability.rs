@@ -149,6 +149,6 @@ async fn describe_shows_the_static_shape_without_starting_anything() {
     assert!(shape
         .children
         .iter()
-        .all(|c| c.status == ChildStatus::Terminated && c.pid.is_none()));
+        .all(|c| c.status == ChildStatus::NotStarted && c.pid.is_none()));
     assert!(log.lines().is_empty() && !a_ref.is_running());
 }

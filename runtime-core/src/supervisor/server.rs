@@ -423,7 +423,9 @@ impl SupervisorServer {
         match self.children[idx].status {
             ChildStatus::Running => Err(SupervisorError::Running),
             ChildStatus::Restarting => Err(SupervisorError::Restarting),
-            ChildStatus::Terminated => Ok(self.start_one(idx, true).await?),
+            ChildStatus::Terminated | ChildStatus::NotStarted => {
+                Ok(self.start_one(idx, true).await?)
+            }
         }
     }
 
@@ -432,7 +434,7 @@ impl SupervisorServer {
         match self.children[idx].status {
             ChildStatus::Running => Err(SupervisorError::Running),
             ChildStatus::Restarting => Err(SupervisorError::Restarting),
-            ChildStatus::Terminated => {
+            ChildStatus::Terminated | ChildStatus::NotStarted => {
                 let child = self.children.remove(idx);
                 self.stoppers.remove(&child.spec.id);
                 Ok(())

@@ -149,14 +149,14 @@ impl SupervisorSpec {
         Ok(handle)
     }
 
-    /// The tree this spec would start, without starting it (status `terminated`, no pids).
+    /// The tree this spec would start, without starting it (status `not_started`, no pids).
     pub fn describe(&self) -> TreeSnapshot {
         TreeSnapshot {
             id: self.name.clone(),
             kind: NodeKind::Supervisor,
             strategy: Some(self.strategy),
             restart: None,
-            status: ChildStatus::Terminated,
+            status: ChildStatus::NotStarted,
             pid: None,
             restart_count: 0,
             uptime_ms: None,
