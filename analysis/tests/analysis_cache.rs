@@ -5,21 +5,13 @@
 use std::path::{Path, PathBuf};
 
 use elixir_scope_analysis::{analyze_path, render_json, AnalyzeOptions};
-use elixir_scope_ast::generate_elixir_corpus;
+
+mod common;
 
 /// A small mixed project: generated Elixir, the Rust fixture, a file with a syntax error.
 fn project() -> anyhow::Result<tempfile::TempDir> {
     let dir = tempfile::tempdir()?;
-    generate_elixir_corpus(dir.path(), 3000, 5)?;
-    std::fs::create_dir_all(dir.path().join("src"))?;
-    std::fs::copy(
-        "tests/fixtures/metrics.rs",
-        dir.path().join("src/metrics.rs"),
-    )?;
-    std::fs::write(
-        dir.path().join("lib/broken.ex"),
-        "defmodule B do\n  def f(x do\nend\n",
-    )?;
+    common::write_mixed_project(dir.path(), 5)?;
     Ok(dir)
 }
 

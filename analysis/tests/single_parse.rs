@@ -7,7 +7,9 @@ use std::path::Path;
 use elixir_scope_analysis::{
     analyze_path, render_json, AnalysisConfig, AnalysisKind, AnalysisLayer, AnalyzeOptions, JobSpec,
 };
-use elixir_scope_ast::{generate_elixir_corpus, AstConfig, AstLayer};
+use elixir_scope_ast::{AstConfig, AstLayer};
+
+mod common;
 
 /// The report of a job on a project the AST layer parsed without the metrics hook.
 async fn on_demand_report(root: &Path) -> anyhow::Result<String> {
@@ -49,16 +51,7 @@ async fn measured_in_the_parse_task_equals_measured_on_demand_on_the_fixtures() 
 async fn measured_in_the_parse_task_equals_measured_on_demand_on_a_generated_project(
 ) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    generate_elixir_corpus(dir.path(), 3000, 11)?;
-    std::fs::create_dir_all(dir.path().join("src"))?;
-    std::fs::copy(
-        "tests/fixtures/metrics.rs",
-        dir.path().join("src/metrics.rs"),
-    )?;
-    // A broken file: measured with its syntax error in both paths.
-    std::fs::write(
-        dir.path().join("lib/broken.ex"),
-        "defmodule B do\n  def f(x do\nend\n",
-    )?;
+    // Includes a broken file: measured with its syntax error in both paths.
+    common::write_mixed_project(dir.path(), 11)?;
     check_same(dir.path()).await
 }
