@@ -5,8 +5,8 @@
 //! One pack file per project (named after the project root's canonical path) under a base
 //! directory outside the project, holding one record per source file. A record is used only
 //! when everything it was computed from matches: the file's content hash, its relative path
-//! and language (the Rust module path comes from the file path), the tool version and the
-//! record format. Every record is checksummed: a corrupt, truncated or foreign record is
+//! and language (the Rust module path comes from the file path), the extractor's model
+//! version (`elixir_scope_ast::MODEL_VERSION`), the tool version and the record format. Every record is checksummed: a corrupt, truncated or foreign record is
 //! ignored (the file is parsed and its record rewritten), never trusted. The pack is written
 //! once per run, only when something changed, to a temporary file renamed into place, so a
 //! reader never sees half a pack; records of unchanged files are copied as they were, not
@@ -111,10 +111,13 @@ pub fn default_cache_dir() -> Option<PathBuf> {
         .map(|base| base.join("elixir-scope"))
 }
 
-/// The header every pack starts with: magic, format, tool version.
+/// The header every pack starts with: magic, format, model version, tool version. A pack
+/// written by another extractor (`MODEL_VERSION`) holds models that may miss what this one
+/// finds, so its header does not match and it is ignored.
 fn header() -> Vec<u8> {
     let mut h = MAGIC.to_vec();
     h.extend_from_slice(&FORMAT.to_le_bytes());
+    h.extend_from_slice(&elixir_scope_ast::MODEL_VERSION.to_le_bytes());
     h.extend_from_slice(&(TOOL_VERSION.len() as u32).to_le_bytes());
     h.extend_from_slice(TOOL_VERSION.as_bytes());
     h
@@ -311,6 +314,15 @@ impl AnalysisCache {
 mod tests {
     use super::*;
     use crate::{analyze_path, AnalyzeOptions};
+
+    /// Packs are keyed by the extractor's model version: after an extractor change, models
+    /// that might miss what it now finds are never served.
+    #[test]
+    fn the_header_names_the_model_version() {
+        let h = header();
+        assert_eq!(&h[..8], MAGIC);
+        assert_eq!(h[12..16], elixir_scope_ast::MODEL_VERSION.to_le_bytes());
+    }
 
     /// Every model and metrics shape comes back equal, bit for bit (floats included): Elixir,
     /// Rust, a file with a syntax error, an empty file.

@@ -119,12 +119,18 @@ async fn corrupt_truncated_and_garbage_packs_are_ignored_and_rebuilt() -> anyhow
     flipped_middle[mid] ^= 0x55;
     let mut flipped_lengths = original.clone();
     // Inside the first record's length prefix, right after the header (magic, format,
-    // version length, version): the records cannot be found any more.
-    let header = 8 + 4 + 4 + env!("CARGO_PKG_VERSION").len();
+    // model version, tool version length, tool version): the records cannot be found any
+    // more.
+    let header = 8 + 4 + 4 + 4 + env!("CARGO_PKG_VERSION").len();
     flipped_lengths[header + 1] ^= 0x7f;
+    // Written by an extractor with another model version: its models may miss calls this
+    // one finds, so none of them may be served.
+    let mut other_extractor = original.clone();
+    other_extractor[12..16].copy_from_slice(&(elixir_scope_ast::MODEL_VERSION - 1).to_le_bytes());
     let damaged: Vec<(&str, Vec<u8>)> = vec![
         ("a byte flipped in the middle", flipped_middle),
         ("a byte flipped near the start", flipped_lengths),
+        ("from another model version", other_extractor),
         (
             "truncated to a third",
             original[..original.len() / 3].to_vec(),

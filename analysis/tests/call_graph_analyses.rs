@@ -203,3 +203,47 @@ fn graph_findings_render_as_valid_sarif() {
         vec!["warning", "note", "note", "note", "note", "note"]
     );
 }
+
+/// Private functions a Phoenix project reaches only through function plugs, a parenthesised
+/// capture, an attribute a macro's `quote` emits, or a name Kernel uses for a macro at
+/// another arity are alive; the one nothing names is dead. (Each of the live ones was
+/// reported dead when `analyze` first ran on Phoenix.)
+#[test]
+fn phoenix_style_references_keep_private_functions_alive() {
+    let source = br#"defmodule Web.Router do
+  pipeline :browser do
+    plug :put_assign, "browser"
+    plug :halt_secret when action in [:secret]
+  end
+  scope "/" do
+    pipe_through [:browser, :noop]
+  end
+  action_fallback :fallback
+  defmacro guarded(guards), do: quote(do: @guards {unquote(escape(guards))})
+  def stale(files), do: Enum.filter(files, &(not compiled?(&1)))
+  def names(names, ix), do: binding(names, ix)
+  defp put_assign(conn, value), do: Map.put(conn, :value, value)
+  defp halt_secret(conn, _), do: conn
+  defp noop(conn, _), do: conn
+  defp fallback(conn, _), do: conn
+  defp escape(guards), do: guards
+  defp compiled?(_), do: true
+  defp binding(names, ix), do: elem(names, ix)
+  defp unused(conn), do: conn
+end
+"#;
+    let model = parse_source(
+        "lib/web/router.ex",
+        Language::Elixir,
+        source,
+        &ParseOptions::default(),
+    )
+    .model;
+    let refs = vec![&model];
+    let graph = CallGraph::build(refs.iter().copied());
+    let dead: Vec<String> = find_dead_code(&graph, &refs, &DeadCodeRoots::default())
+        .into_iter()
+        .map(|f| f.symbol)
+        .collect();
+    assert_eq!(dead, ["Web.Router.unused/1"]);
+}

@@ -105,7 +105,7 @@ pub use language::Language;
 pub use model::{
     arity_of, Arity, Attribute, Call, CallKind, Clause, FileModel, Function, FunctionId,
     FunctionKind, Import, ImportFilter, ImportKind, Module, ModuleId, ModuleKind, Param,
-    Visibility,
+    Visibility, MODEL_VERSION,
 };
 pub use name::Name;
 pub use name_path::{NamePath, Segments};

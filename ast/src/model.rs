@@ -68,6 +68,12 @@ pub fn arity_of(n: usize) -> Arity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct FunctionId(pub u32);
 
+/// The version of what extraction produces: bumped whenever the same source bytes would give
+/// a different [`FileModel`] (its shape, or what the walkers find). A store that keeps models
+/// by content hash (the analysis cache, the CPG layer's build state) must also key them by
+/// this, or it would keep serving what an older extractor missed.
+pub const MODEL_VERSION: u32 = 2;
+
 /// Everything extracted from one file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FileModel {

@@ -16,6 +16,8 @@ const KERNEL_FUNCTIONS: &[(&str, &[u32])] = &[
     ("exit", &[1]),
     ("floor", &[1]),
     ("function_exported?", &[3]),
+    ("get_and_update_in", &[3]),
+    ("get_in", &[2]),
     ("hd", &[1]),
     ("inspect", &[1, 2]),
     ("is_atom", &[1]),
@@ -41,6 +43,8 @@ const KERNEL_FUNCTIONS: &[(&str, &[u32])] = &[
     ("min", &[2]),
     ("node", &[0, 1]),
     ("not", &[1]),
+    ("pop_in", &[2]),
+    ("put_in", &[3]),
     ("put_elem", &[3]),
     ("rem", &[2]),
     ("round", &[1]),
@@ -55,6 +59,7 @@ const KERNEL_FUNCTIONS: &[(&str, &[u32])] = &[
     ("tl", &[1]),
     ("trunc", &[1]),
     ("tuple_size", &[1]),
+    ("update_in", &[3]),
 ];
 
 /// Whether `name/arity` is a function Kernel imports everywhere.
@@ -72,6 +77,9 @@ mod tests {
     fn matches_name_and_arity() {
         assert!(is_kernel_function("is_binary", 1));
         assert!(is_kernel_function("apply", 3));
+        // The function arities of names that are Kernel macros at other arities.
+        assert!(is_kernel_function("get_in", 2));
+        assert!(!is_kernel_function("put_in", 2));
         assert!(!is_kernel_function("is_binary", 2));
         assert!(!is_kernel_function("helper", 1));
     }

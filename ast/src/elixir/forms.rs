@@ -50,35 +50,47 @@ pub(crate) fn is_special_form(name: &str) -> bool {
     )
 }
 
-/// Kernel macros commonly called like functions; recorded with [`crate::CallKind::Macro`].
-pub(crate) fn is_kernel_macro(name: &str) -> bool {
-    matches!(
-        name,
-        "if" | "unless"
-            | "raise"
-            | "reraise"
-            | "defstruct"
-            | "defexception"
-            | "defoverridable"
-            | "dbg"
-            | "binding"
-            | "match?"
-            | "destructure"
-            | "get_in"
-            | "put_in"
-            | "update_in"
-            | "pop_in"
-            | "get_and_update_in"
-            | "is_nil"
-            | "is_exception"
-            | "is_struct"
-            | "then"
-            | "tap"
-            | "to_string"
-            | "to_charlist"
-            | "var!"
-            | "alias!"
-    )
+/// Kernel macros commonly called like functions, with the arities that are macros (some
+/// names are functions at other arities: `get_in/2`, `put_in/3`, ...); recorded with
+/// [`crate::CallKind::Macro`]. Arity-aware, so a module's own `binding/2` stays a local call.
+const KERNEL_MACROS: &[(&str, &[u32])] = &[
+    ("if", &[2]),
+    ("unless", &[2]),
+    ("raise", &[1, 2]),
+    ("reraise", &[2, 3]),
+    ("defstruct", &[1]),
+    ("defexception", &[1]),
+    ("defoverridable", &[1]),
+    ("dbg", &[0, 1, 2]),
+    ("binding", &[0, 1]),
+    ("match?", &[2]),
+    ("destructure", &[2]),
+    ("get_in", &[1]),
+    ("put_in", &[2]),
+    ("update_in", &[2]),
+    ("pop_in", &[1]),
+    ("get_and_update_in", &[2]),
+    ("is_nil", &[1]),
+    ("is_exception", &[1, 2]),
+    ("is_struct", &[1, 2]),
+    ("then", &[2]),
+    ("tap", &[2]),
+    ("to_string", &[1]),
+    ("to_charlist", &[1]),
+    ("var!", &[1, 2]),
+    ("alias!", &[1]),
+];
+
+/// Plug and Phoenix macros whose atom arguments name local function plugs.
+pub(crate) fn is_plug_macro(name: &str) -> bool {
+    matches!(name, "plug" | "pipe_through" | "action_fallback")
+}
+
+/// Whether a local call `name/arity` is one of Kernel's macros.
+pub(crate) fn is_kernel_macro(name: &str, arity: u32) -> bool {
+    KERNEL_MACROS
+        .iter()
+        .any(|(n, arities)| *n == name && arities.contains(&arity))
 }
 
 /// Module attributes that belong to the next function definition.

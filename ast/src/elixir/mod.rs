@@ -125,6 +125,17 @@ fn operator<'s>(node: &Node<'_>, src: &'s str) -> &'s str {
         .unwrap_or("")
 }
 
+/// The operand of a unary operator. tree-sitter-elixir puts the `(` of a parenthesised
+/// operand in the field as well (`&(!valid?(&1))`), so the operand is the field's first
+/// named node, not its first node.
+fn unary_operand<'t>(node: &Node<'t>) -> Option<Node<'t>> {
+    let mut cursor = node.walk();
+    let operand = node
+        .children_by_field_name("operand", &mut cursor)
+        .find(|c| c.is_named());
+    operand
+}
+
 /// Arguments counted the Elixir way: trailing keywords are one list, a do block is one more.
 fn argument_count(args: Option<Node<'_>>, block: Option<Node<'_>>) -> u32 {
     let n = args.map(|a| named_children(&a).len()).unwrap_or(0);
@@ -355,7 +366,10 @@ impl<'s> Walker<'s> {
                     }
                     return;
                 }
-                let kind = if forms::is_kernel_macro(name) {
+                if forms::is_plug_macro(name) && !piped {
+                    self.visit_function_plugs(args);
+                }
+                let kind = if forms::is_kernel_macro(name, arity) {
                     CallKind::Macro
                 } else {
                     CallKind::Local
@@ -490,7 +504,7 @@ impl<'s> Walker<'s> {
     }
 
     fn visit_unary(&mut self, node: Node<'_>) {
-        let Some(operand) = node.child_by_field_name("operand") else {
+        let Some(operand) = unary_operand(&node) else {
             self.walk_children(node);
             return;
         };
@@ -586,10 +600,46 @@ impl<'s> Walker<'s> {
         }
     }
 
+    /// `plug :authorize`, `plug :put_assign, "api"`, `plug :halt when action in [:x]`,
+    /// `pipe_through [:browser, :auth]`: Plug calls the function named by each atom with
+    /// `(conn, opts)`, so each is recorded as a reference (a capture) to the local `name/2`.
+    fn visit_function_plugs(&mut self, args: Option<Node<'_>>) {
+        let Some(first) = args.and_then(|a| named_children(&a).into_iter().next()) else {
+            return;
+        };
+        let named = match first.kind() {
+            "list" => named_children(&first),
+            "binary_operator" if operator(&first, self.src) == "when" => {
+                first.child_by_field_name("left").into_iter().collect()
+            }
+            _ => vec![first],
+        };
+        for atom in named.into_iter().filter(|n| n.kind() == "atom") {
+            let name = text(&atom, self.src).trim_start_matches(':').to_owned();
+            self.record(
+                Callee {
+                    kind: CallKind::Local,
+                    qualifier: Vec::new(),
+                    name,
+                    receiver: None,
+                },
+                2,
+                false,
+                true,
+                &atom,
+            );
+        }
+    }
+
     /// `@name value` in a module body: docs and function attributes wait for the next
     /// definition; others belong to the module. `@name` inside a function is a read.
     fn visit_attribute(&mut self, node: Node<'_>, operand: Node<'_>) {
         if self.in_function() || self.in_quote > 0 {
+            // A read (`@name`), or an attribute a macro's `quote` emits: its value is code
+            // (`@plugs {unquote(escape(guards))}` calls `escape/1` here).
+            if operand.kind() == "call" {
+                self.walk_opt(call_parts(&operand).0);
+            }
             return;
         }
         let (name, args) = match operand.kind() {
