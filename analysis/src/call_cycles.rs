@@ -18,7 +18,9 @@ use crate::dead_code::method_sources;
 use crate::report::{Finding, Level};
 use crate::rule::Rule;
 
-/// The shortest cycle from `start` back to itself using only edges inside `members`.
+/// The shortest cycle from `start` back to itself through at least one other member, using
+/// only edges inside `members` (a self-recursive `start` would otherwise show as `A -> A`,
+/// which says nothing about the group).
 fn cycle_through<N: Copy + Eq + std::hash::Hash>(
     start: N,
     members: &[N],
@@ -28,7 +30,7 @@ fn cycle_through<N: Copy + Eq + std::hash::Hash>(
     let mut queue = VecDeque::from([start]);
     while let Some(n) = queue.pop_front() {
         for next in successors(n) {
-            if !members.contains(&next) {
+            if !members.contains(&next) || (n == start && next == start) {
                 continue;
             }
             if next == start {

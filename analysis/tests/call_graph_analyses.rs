@@ -247,3 +247,33 @@ end
         .collect();
     assert_eq!(dead, ["Web.Router.unused/1"]);
 }
+
+/// A group whose first member also calls itself shows a cycle through the group, not the
+/// self-call (Ecto's 17-function `escape/5` group was shown as `escape/5 -> escape/5`).
+#[test]
+fn a_self_recursive_member_does_not_hide_the_group_cycle() {
+    let source = b"defmodule Q do
+  def escape([h | t]), do: [escape(h) | escape(t)]
+  def escape({:pin, x}), do: expand(x)
+  def escape(x), do: x
+  def expand(x), do: escape(x)
+end
+";
+    let model = parse_source(
+        "lib/q.ex",
+        Language::Elixir,
+        source,
+        &ParseOptions::default(),
+    )
+    .model;
+    let refs = [&model];
+    let graph = CallGraph::build(refs.iter().copied());
+    let messages: Vec<String> = find_function_cycles(&graph)
+        .into_iter()
+        .map(|f| f.message)
+        .collect();
+    assert_eq!(
+        messages,
+        ["2 functions call each other: Q.escape/1 -> Q.expand/1 -> Q.escape/1"]
+    );
+}
