@@ -74,6 +74,11 @@ impl ModelBuilder {
         self.names.intern(s)
     }
 
+    /// The names of the functions added so far.
+    pub fn function_names(&self) -> impl Iterator<Item = &Name> {
+        self.functions.iter().map(|f| &f.name)
+    }
+
     /// The shared [`NamePath`] for these segments.
     pub fn path<S: AsRef<str>>(&mut self, segments: impl IntoIterator<Item = S>) -> NamePath {
         let joined = NamePath::joined(segments);

@@ -13,6 +13,7 @@ use elixir_scope_ast::{
 
 use crate::call_graph::UnresolvedReason;
 use crate::kernel_functions::is_kernel_function;
+use crate::rust_crates::RustCrates;
 
 /// Where a project function is: the index of its file among the linked files, and its
 /// position among that file's functions.
@@ -44,6 +45,8 @@ struct ElixirScope {
 /// What a Rust module (file, inline `mod`) can refer to.
 #[derive(Default)]
 struct RustScope {
+    /// The crates `crate::` paths of this file name.
+    crates: RustCrates,
     /// `crate::a::b` segments.
     ns: Vec<String>,
     uses: HashMap<String, Vec<String>>,
@@ -86,8 +89,9 @@ pub(crate) fn name_key(kind: u8, name: &str) -> u64 {
 pub(crate) struct Resolver<'a> {
     files: &'a [&'a FileModel],
     elixir_modules: HashMap<&'a str, Vec<ElixirFn<'a>>>,
-    rust_free: HashMap<&'a str, Vec<RustFn<'a>>>,
-    rust_modules: HashSet<&'a str>,
+    /// By crate-qualified module path ([`RustCrates::qualify`]).
+    rust_free: HashMap<String, Vec<RustFn<'a>>>,
+    rust_modules: HashSet<String>,
     /// By self type or trait name (last path segment).
     rust_assoc: HashMap<String, Vec<RustFn<'a>>>,
     /// By method name, over all impls and traits.
@@ -137,10 +141,12 @@ impl<'a> Resolver<'a> {
                 }
             }
             Language::Rust => {
+                let krate = RustCrates::of(file);
                 for m in &file.modules {
                     if matches!(m.kind, ModuleKind::RustFile | ModuleKind::RustMod) {
-                        provided.push(name_key(RUST_MODULE, m.name.as_str()));
-                        self.rust_modules.insert(m.name.as_str());
+                        let key = krate.qualify_own(m.name.as_str());
+                        provided.push(name_key(RUST_MODULE, &key));
+                        self.rust_modules.insert(key);
                     }
                 }
             }
@@ -189,11 +195,9 @@ impl<'a> Resolver<'a> {
                                 .push(rf());
                         }
                         None => {
-                            provided.push(name_key(RUST_FREE, module.name.as_str()));
-                            self.rust_free
-                                .entry(module.name.as_str())
-                                .or_default()
-                                .push(rf());
+                            let key = RustCrates::of(file).qualify_own(module.name.as_str());
+                            provided.push(name_key(RUST_FREE, &key));
+                            self.rust_free.entry(key).or_default().push(rf());
                         }
                     }
                 }
@@ -231,14 +235,19 @@ impl<'a> Resolver<'a> {
         self.elixir_modules.get(module)
     }
 
-    fn is_rust_module(&self, module: &str) -> bool {
-        self.note(key_kind::RUST_MODULE, module);
-        self.rust_modules.contains(module)
+    /// Whether `module` is a project module, in the crates `crates` name (own first).
+    fn is_rust_module(&self, crates: &RustCrates, module: &str) -> bool {
+        crates.qualify(module).any(|key| {
+            self.note(key_kind::RUST_MODULE, &key);
+            self.rust_modules.contains(&key)
+        })
     }
 
-    fn rust_free_fns(&self, module: &str) -> Option<&Vec<RustFn<'a>>> {
-        self.note(key_kind::RUST_FREE, module);
-        self.rust_free.get(module)
+    fn rust_free_fns(&self, crates: &RustCrates, module: &str) -> Option<&Vec<RustFn<'a>>> {
+        crates.qualify(module).find_map(|key| {
+            self.note(key_kind::RUST_FREE, &key);
+            self.rust_free.get(&key)
+        })
     }
 
     fn rust_assoc_fns(&self, type_name: &str) -> Option<&Vec<RustFn<'a>>> {
@@ -454,6 +463,7 @@ impl<'a> Resolver<'a> {
             .map(|m| m.name.as_str().split("::").map(str::to_owned).collect())
             .unwrap_or_default();
         let mut scope = RustScope {
+            crates: RustCrates::of(file),
             ns: ns.clone(),
             self_type,
             ..RustScope::default()
@@ -463,7 +473,7 @@ impl<'a> Resolver<'a> {
             .iter()
             .filter(|i| i.module == Some(ns_id) && i.kind == ImportKind::RustUse)
         {
-            let path = self.normalize_rust(&ns, &segments(&imp.path), None);
+            let path = self.normalize_rust(&scope.crates, &ns, &segments(&imp.path), None);
             if imp.glob {
                 scope.globs.push(path);
             } else if let Some(alias) = imp
@@ -482,6 +492,7 @@ impl<'a> Resolver<'a> {
     /// external paths come back as written (after `use` substitution).
     fn normalize_rust(
         &self,
+        crates: &RustCrates,
         ns: &[String],
         path: &[String],
         uses: Option<&HashMap<String, Vec<String>>>,
@@ -511,12 +522,14 @@ impl<'a> Resolver<'a> {
                 let relative: Vec<String> = ns.iter().chain(path).cloned().collect();
                 let relative_module = relative[..relative.len().saturating_sub(1)].join("::");
                 let child = format!("{}::{}", ns.join("::"), first);
-                if self.is_rust_module(&child) || self.is_rust_module(&relative_module) {
+                if self.is_rust_module(crates, &child)
+                    || self.is_rust_module(crates, &relative_module)
+                {
                     return relative;
                 }
                 // 2015-style paths relative to the crate root.
                 let rooted = format!("crate::{first}");
-                if self.is_rust_module(&rooted) {
+                if self.is_rust_module(crates, &rooted) {
                     return std::iter::once("crate".to_owned())
                         .chain(path.iter().cloned())
                         .collect();
@@ -540,14 +553,14 @@ impl<'a> Resolver<'a> {
     }
 
     fn rust_local(&self, scope: &RustScope, name: &str) -> Result<FnRef, UnresolvedReason> {
-        if let Some(id) = self.rust_free_fn(&scope.ns.join("::"), name) {
+        if let Some(id) = self.rust_free_fn(&scope.crates, &scope.ns.join("::"), name) {
             return Ok(id);
         }
         if let Some(path) = scope.uses.get(name) {
             let (module, fun) = path.split_at(path.len().saturating_sub(1));
             let module = module.join("::");
             let fun = fun.first().map(String::as_str).unwrap_or(name);
-            if let Some(id) = self.rust_free_fn(&module, fun) {
+            if let Some(id) = self.rust_free_fn(&scope.crates, &module, fun) {
                 return Ok(id);
             }
             return Err(if path.first().is_some_and(|s| s == "crate") {
@@ -557,7 +570,7 @@ impl<'a> Resolver<'a> {
             });
         }
         for glob in &scope.globs {
-            if let Some(id) = self.rust_free_fn(&glob.join("::"), name) {
+            if let Some(id) = self.rust_free_fn(&scope.crates, &glob.join("::"), name) {
                 return Ok(id);
             }
         }
@@ -571,9 +584,9 @@ impl<'a> Resolver<'a> {
                 return self.rust_assoc_fn(t, &call.name, u32::from(call.arity));
             }
         }
-        let full = self.normalize_rust(&scope.ns, q, Some(&scope.uses));
+        let full = self.normalize_rust(&scope.crates, &scope.ns, q, Some(&scope.uses));
         let module = full.join("::");
-        if let Some(id) = self.rust_free_fn(&module, &call.name) {
+        if let Some(id) = self.rust_free_fn(&scope.crates, &module, &call.name) {
             return Ok(id);
         }
         if let Some(last) = full.last().filter(|l| is_capitalised(l)) {
@@ -581,15 +594,16 @@ impl<'a> Resolver<'a> {
                 return self.rust_assoc_fn(last, &call.name, u32::from(call.arity));
             }
         }
-        if full.first().is_some_and(|s| s == "crate") || self.is_rust_module(&module) {
+        if full.first().is_some_and(|s| s == "crate") || self.is_rust_module(&scope.crates, &module)
+        {
             Err(UnresolvedReason::NoSuchFunction { module })
         } else {
             Err(UnresolvedReason::ExternalModule { module })
         }
     }
 
-    fn rust_free_fn(&self, module: &str, name: &str) -> Option<FnRef> {
-        self.rust_free_fns(module)?
+    fn rust_free_fn(&self, crates: &RustCrates, module: &str, name: &str) -> Option<FnRef> {
+        self.rust_free_fns(crates, module)?
             .iter()
             .find(|f| f.name == name && f.has_body)
             .map(|f| f.at)

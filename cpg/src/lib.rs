@@ -77,6 +77,7 @@ mod kernel_functions;
 mod project_builder;
 mod project_cpg;
 mod project_state;
+mod rust_crates;
 mod rust_flow;
 
 pub use build_options::BuildOptions;

@@ -358,3 +358,115 @@ impl Speak for Dog {
         "crate::util::Dog::new"
     );
 }
+
+/// `(written call, target file)` of the resolved calls of `name` in `file`.
+fn resolved_in(p: &ProjectCpg, file: &str, name: &str) -> Vec<(String, String)> {
+    let id = p
+        .call_graph
+        .methods
+        .iter()
+        .find(|m| m.file == file && m.name == name)
+        .unwrap_or_else(|| panic!("{file}: no {name}"))
+        .id;
+    p.call_graph
+        .calls_from(id)
+        .filter_map(|c| {
+            let target = p.call_graph.method(c.callee()?)?;
+            Some((c.written.clone(), target.file.clone()))
+        })
+        .collect()
+}
+
+/// Every Cargo target calls its root `crate`: two packages of a workspace, and each
+/// integration test file of a package, resolve `crate::`, `self`-relative and plain names in
+/// their own crate, and a test's `mod common;` reaches `tests/common/mod.rs`.
+#[test]
+fn rust_crates_of_a_workspace_and_its_tests_stay_apart() {
+    let util = "pub fn f() {}\n";
+    let lib = "mod util;\npub fn run() { util::f(); crate::util::f(); }\n";
+    let one = "mod common;\nfn fixture() {}\n#[test]\nfn t() { fixture(); common::shared(); crate::common::shared(); }\n";
+    let two = "fn fixture() {}\n#[test]\nfn t() { fixture(); crate::fixture(); }\n";
+    let p = build_project(
+        &[
+            parse("a/src/lib.rs", Language::Rust, lib),
+            parse("a/src/util.rs", Language::Rust, util),
+            parse("b/src/lib.rs", Language::Rust, lib),
+            parse("b/src/util.rs", Language::Rust, util),
+            parse("a/tests/one.rs", Language::Rust, one),
+            parse("a/tests/two.rs", Language::Rust, two),
+            parse(
+                "a/tests/common/mod.rs",
+                Language::Rust,
+                "pub fn shared() {}\n",
+            ),
+        ],
+        &BuildOptions::default(),
+    );
+    let pair = |w: &str, f: &str| (w.to_owned(), f.to_owned());
+    for package in ["a", "b"] {
+        let util = format!("{package}/src/util.rs");
+        assert_eq!(
+            resolved_in(&p, &format!("{package}/src/lib.rs"), "run"),
+            [pair("util::f", &util), pair("crate::util::f", &util)]
+        );
+    }
+    assert_eq!(
+        resolved_in(&p, "a/tests/one.rs", "t"),
+        [
+            pair("fixture", "a/tests/one.rs"),
+            pair("common::shared", "a/tests/common/mod.rs"),
+            pair("crate::common::shared", "a/tests/common/mod.rs"),
+        ]
+    );
+    assert_eq!(
+        resolved_in(&p, "a/tests/two.rs", "t"),
+        [
+            pair("fixture", "a/tests/two.rs"),
+            pair("crate::fixture", "a/tests/two.rs"),
+        ]
+    );
+}
+
+/// A function passed by name is a reference to it (a capture); a variable passed the same
+/// way is not a call at all.
+#[test]
+fn rust_functions_passed_by_name_are_references() {
+    let lib = r#"
+mod handlers;
+use handlers::health;
+fn double(x: u32) -> u32 { x * 2 }
+fn timed(f: &dyn Fn(u32) -> u32) -> u32 { f(1) }
+pub fn run(values: Vec<u32>) -> usize {
+    let limit = 3;
+    let _ = timed(&double);
+    route(health);
+    route(handlers::ready);
+    values.into_iter().map(double).take(limit).count()
+}
+fn route<F>(_: F) {}
+"#;
+    let handlers = "pub fn health() {}\npub fn ready() {}\n";
+    let p = build_project(
+        &[
+            parse("src/lib.rs", Language::Rust, lib),
+            parse("src/handlers.rs", Language::Rust, handlers),
+        ],
+        &BuildOptions::default(),
+    );
+    let calls = calls_of(&p, "run");
+    let ok = |s: &str| Ok::<String, UnresolvedReason>(s.to_owned());
+    let double = calls.iter().filter(|(w, _)| w == "double");
+    assert_eq!(double.clone().count(), 2, "{calls:#?}");
+    assert!(double.clone().all(|(_, t)| t == &ok("crate::double")));
+    assert_eq!(target_of(&calls, "health"), &ok("crate::handlers::health"));
+    assert_eq!(
+        target_of(&calls, "handlers::ready"),
+        &ok("crate::handlers::ready")
+    );
+    assert!(
+        calls
+            .iter()
+            .all(|(w, _)| !w.contains("limit") && !w.contains("values")),
+        "{calls:#?}"
+    );
+}

@@ -42,8 +42,10 @@ pub(crate) fn extract(root: Node<'_>, source: &str, path: &str) -> ModelBuilder 
         functions: Vec::new(),
         depth: 0,
         depth_exceeded: false,
+        bare_references: Vec::new(),
     };
     w.walk(root);
+    w.keep_function_references();
     if w.depth_exceeded {
         w.b.diagnostics.push(Diagnostic::new(
             Severity::Warning,
@@ -62,6 +64,9 @@ pub(crate) struct Walker<'s> {
     pub functions: Vec<FunctionId>,
     depth: usize,
     depth_exceeded: bool,
+    /// Plain names passed as arguments (`.map(parse_line)`, `get(health)`): function
+    /// references or variables, told apart once the whole file is known.
+    bare_references: Vec<(CallSink, Call)>,
 }
 
 impl<'s> Walker<'s> {
@@ -164,7 +169,74 @@ impl<'s> Walker<'s> {
             self.classify_callee(f, arity, &node);
         }
         if let Some(a) = args {
+            for arg in named_children(&a) {
+                self.visit_function_reference(&arg);
+            }
             self.walk(a);
+        }
+    }
+
+    /// A function passed by name (`.map(Self::decode)`, `.map_err(db_err)`, `get(health)`)
+    /// is recorded as a capture of it, so what only runs through such a reference is not
+    /// dead code. A path (`a::b`) cannot be a local variable and is recorded at once; a plain
+    /// name waits for [`Self::keep_function_references`]. Capitalised names are types,
+    /// variants and constants.
+    fn visit_function_reference(&mut self, arg: &Node<'_>) {
+        if arg.kind() == "reference_expression" {
+            // `timed(&parse)`
+            if let Some(value) = arg.child_by_field_name("value") {
+                self.visit_function_reference(&value);
+            }
+            return;
+        }
+        let (kind, qualifier, name) = match arg.kind() {
+            "identifier" => (CallKind::Local, Vec::new(), text(arg, self.src).to_owned()),
+            "scoped_identifier" => {
+                let (qualifier, name) = paths::split_scoped(arg, self.src);
+                (CallKind::Remote, qualifier, name)
+            }
+            _ => return,
+        };
+        if constructor_or(&name, kind) == CallKind::Constructor || name == "self" {
+            return;
+        }
+        let qualifier = self.b.path(&qualifier);
+        let call = Call {
+            kind,
+            qualifier,
+            name: self.b.name(&name),
+            arity: 0,
+            piped: false,
+            capture: true,
+            receiver: None,
+            span: Span::of(arg),
+            module: self.current_module(),
+        };
+        match kind {
+            CallKind::Local => self.bare_references.push((self.sink(), call)),
+            _ => self.b.add_call(self.sink(), call),
+        }
+    }
+
+    /// Keeps the plain names passed as arguments that name a function this file defines or
+    /// imports with `use`; the others are taken for variables. A variable named like such a
+    /// function counts as a reference too, which can only hide dead code, never invent it.
+    fn keep_function_references(&mut self) {
+        let mut known: std::collections::HashSet<&str> =
+            self.b.function_names().map(|n| n.as_str()).collect();
+        for import in &self.b.imports {
+            let name = match &import.alias {
+                Some(alias) => Some(alias.as_str()),
+                None => import.path.last(),
+            };
+            known.extend(name);
+        }
+        let keep: Vec<(CallSink, Call)> = std::mem::take(&mut self.bare_references)
+            .into_iter()
+            .filter(|(_, call)| known.contains(call.name.as_str()))
+            .collect();
+        for (sink, call) in keep {
+            self.b.add_call(sink, call);
         }
     }
 

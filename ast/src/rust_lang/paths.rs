@@ -4,15 +4,25 @@ use tree_sitter::Node;
 
 use crate::source_text::{snippet, text};
 
-/// `src/lib.rs`, `src/main.rs`, `src/bin/x.rs`, `tests/x.rs` -> `crate`;
-/// `src/net/mod.rs` -> `crate::net`; `src/net/tcp.rs` -> `crate::net::tcp`.
-/// Files outside a `src` directory are crate roots (tests, examples, benches).
+/// `src/lib.rs`, `src/main.rs`, `src/bin/x.rs`, `tests/x.rs`, `tests/x/main.rs` -> `crate`;
+/// `src/net/mod.rs` -> `crate::net`; `src/net/tcp.rs` -> `crate::net::tcp`; a module shared
+/// by integration tests, benches or examples, `tests/common/mod.rs` -> `crate::common`.
+/// Other files outside a `src` directory are crate roots.
 pub(crate) fn module_path_for_file(path: &str) -> String {
     let parts: Vec<&str> = path.split(['/', '\\']).filter(|p| !p.is_empty()).collect();
-    let Some(src_at) = parts.iter().rposition(|p| *p == "src") else {
-        return "crate".to_owned();
+    let src_at = parts.iter().rposition(|p| *p == "src");
+    let target_at = parts
+        .iter()
+        .rposition(|p| matches!(*p, "tests" | "benches" | "examples"));
+    // A `tests` directory after `src` is a module; one before it is a fixture's parent.
+    let rest = match (src_at, target_at) {
+        (Some(s), _) => &parts[s + 1..],
+        (None, Some(t)) => match &parts[t + 1..] {
+            [_] | [_, "main.rs"] => return "crate".to_owned(),
+            nested => nested,
+        },
+        (None, None) => return "crate".to_owned(),
     };
-    let rest = &parts[src_at + 1..];
     let mut segs: Vec<String> = Vec::new();
     if rest.first() == Some(&"bin") {
         return "crate".to_owned();
@@ -37,13 +47,19 @@ pub(crate) fn module_path_for_file(path: &str) -> String {
     out
 }
 
-/// The package directory of a file: everything before its last `src`, `tests`, `benches` or
-/// `examples` component (`ast/src/x.rs` -> `ast`, `src/lib.rs` -> `""`).
+/// The package directory of a file: everything before its last `src` component, or for a
+/// file outside `src`, before its last `tests`, `benches` or `examples` component
+/// (`ast/src/x.rs` -> `ast`, `src/tests/mod.rs` -> `""`, `cpg/tests/it.rs` -> `cpg`).
 pub(crate) fn package_dir(path: &str) -> String {
     let parts: Vec<&str> = path.split(['/', '\\']).filter(|p| !p.is_empty()).collect();
     let cut = parts
         .iter()
-        .rposition(|p| matches!(*p, "src" | "tests" | "benches" | "examples"))
+        .rposition(|p| *p == "src")
+        .or_else(|| {
+            parts
+                .iter()
+                .rposition(|p| matches!(*p, "tests" | "benches" | "examples"))
+        })
         .unwrap_or(0);
     parts[..cut].join("/")
 }
@@ -85,7 +101,21 @@ mod tests {
         assert_eq!(module_path_for_file("src/net/tcp.rs"), "crate::net::tcp");
         assert_eq!(module_path_for_file("src/bin/tool.rs"), "crate");
         assert_eq!(module_path_for_file("tests/it.rs"), "crate");
+        assert_eq!(module_path_for_file("cpg/tests/big/main.rs"), "crate");
+        assert_eq!(
+            module_path_for_file("cpg/tests/common/mod.rs"),
+            "crate::common"
+        );
+        assert_eq!(
+            module_path_for_file("benches/util/stats.rs"),
+            "crate::util::stats"
+        );
+        assert_eq!(
+            module_path_for_file("ast/tests/fixtures/p/src/net.rs"),
+            "crate::net"
+        );
         assert_eq!(module_path_for_file("src/lib/x.rs"), "crate::lib::x");
+        assert_eq!(module_path_for_file("src/tests/mod.rs"), "crate::tests");
     }
 
     #[test]
@@ -95,5 +125,11 @@ mod tests {
         assert_eq!(package_dir("ast/src/net/tcp.rs"), "ast");
         assert_eq!(package_dir("crates/a/tests/it.rs"), "crates/a");
         assert_eq!(package_dir("build.rs"), "");
+        assert_eq!(package_dir("src/tests/mod.rs"), "");
+        assert_eq!(package_dir("cpg/tests/common/mod.rs"), "cpg");
+        assert_eq!(
+            package_dir("ast/tests/fixtures/p/src/lib.rs"),
+            "ast/tests/fixtures/p"
+        );
     }
 }
