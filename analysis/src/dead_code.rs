@@ -147,6 +147,17 @@ fn is_root(src: &MethodSource<'_>, display: &str, roots: &DeadCodeRoots) -> bool
         if roots.main && name == "main" {
             return true;
         }
+        // The author said so: `#[allow(dead_code)]` (or `expect`) on the function.
+        if f.attributes.iter().any(|a| {
+            matches!(&*a.name, "allow" | "expect")
+                && a.value.as_deref().is_some_and(|v| {
+                    v.trim_matches(['(', ')'])
+                        .split(',')
+                        .any(|lint| lint.trim() == "dead_code")
+                })
+        }) {
+            return true;
+        }
         if roots.tests
             && f.attributes.iter().any(|a| {
                 let n: &str = &a.name;
@@ -198,11 +209,13 @@ fn live_methods(
         }
     }
     queue.extend(module_level_targets(graph, models));
+    let twins = cfg_twins(graph);
     let mut live = HashSet::new();
     while let Some(m) = queue.pop_front() {
         if !live.insert(m) {
             continue;
         }
+        queue.extend(twins.get(&m).into_iter().flatten().copied());
         for call in graph.calls_from(m) {
             match &call.target {
                 CallTarget::Resolved { method } => queue.push_back(*method),
@@ -218,6 +231,31 @@ fn live_methods(
         }
     }
     live
+}
+
+/// Rust functions sharing a name in one module of one file: only `#[cfg]` alternatives can
+/// (`#[cfg(feature = "x")] fn f` beside `#[cfg(not(feature = "x"))] fn f`). A call
+/// resolves to one of them, but whichever the build selects runs, so each keeps the others
+/// alive.
+fn cfg_twins(graph: &CallGraph) -> HashMap<MethodId, Vec<MethodId>> {
+    let mut groups: HashMap<(&str, &str, &str), Vec<MethodId>> = HashMap::new();
+    for m in graph
+        .methods
+        .iter()
+        .filter(|m| m.language == Language::Rust)
+    {
+        groups
+            .entry((m.file.as_str(), m.module.as_str(), m.name.as_str()))
+            .or_default()
+            .push(m.id);
+    }
+    let mut twins = HashMap::new();
+    for group in groups.into_values().filter(|g| g.len() > 1) {
+        for &m in &group {
+            twins.insert(m, group.iter().copied().filter(|&t| t != m).collect());
+        }
+    }
+    twins
 }
 
 /// `.name/2` (how the call graph writes a method call) as `(name, 2)`.

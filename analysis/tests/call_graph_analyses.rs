@@ -277,3 +277,36 @@ end
         ["2 functions call each other: Q.escape/1 -> Q.expand/1 -> Q.escape/1"]
     );
 }
+
+/// Rust: `#[cfg]` alternatives of one function keep each other (and what they call) alive,
+/// and `#[allow(dead_code)]` is the author's word; only the truly unused one is reported.
+#[test]
+fn cfg_alternatives_and_allowed_dead_code_are_not_reported() {
+    let source = br#"
+#[cfg(feature = "wrap")]
+fn width() -> usize { measure() }
+#[cfg(not(feature = "wrap"))]
+fn width() -> usize { 80 }
+fn measure() -> usize { 100 }
+pub fn render() -> usize { width() }
+#[allow(dead_code)]
+fn kept_for_later() {}
+#[allow(unused, dead_code)]
+fn also_kept() {}
+fn really_dead() {}
+"#;
+    let model = parse_source(
+        "src/lib.rs",
+        Language::Rust,
+        source,
+        &ParseOptions::default(),
+    )
+    .model;
+    let refs = [&model];
+    let graph = CallGraph::build(refs.iter().copied());
+    let dead: Vec<String> = find_dead_code(&graph, &refs, &DeadCodeRoots::default())
+        .into_iter()
+        .map(|f| f.symbol)
+        .collect();
+    assert_eq!(dead, ["crate::really_dead"]);
+}
