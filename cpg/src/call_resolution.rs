@@ -96,6 +96,9 @@ pub(crate) struct Resolver<'a> {
     rust_assoc: HashMap<String, Vec<RustFn<'a>>>,
     /// By method name, over all impls and traits.
     rust_methods: HashMap<&'a str, Vec<RustFn<'a>>>,
+    /// By crate-qualified module path: its `use` declarations as (file, import) positions,
+    /// followed when a function is looked up there but defined elsewhere (`pub use`).
+    rust_uses: HashMap<String, Vec<(u32, u32)>>,
     /// Per file, the keys its definitions provide (sorted, deduplicated).
     provided: Vec<Vec<u64>>,
     /// Keys looked up since the last `take_consulted`, when recording.
@@ -117,6 +120,7 @@ impl<'a> Resolver<'a> {
             rust_modules: HashSet::new(),
             rust_assoc: HashMap::new(),
             rust_methods: HashMap::new(),
+            rust_uses: HashMap::new(),
             provided: Vec::with_capacity(files.len()),
             consulted: record.then(|| RefCell::new(Vec::new())),
         };
@@ -147,6 +151,19 @@ impl<'a> Resolver<'a> {
                         let key = krate.qualify_own(m.name.as_str());
                         provided.push(name_key(RUST_MODULE, &key));
                         self.rust_modules.insert(key);
+                    }
+                }
+                for (ii, import) in file.imports.iter().enumerate() {
+                    let Some(m) = import.module.and_then(|m| file.module(m)) else {
+                        continue;
+                    };
+                    if import.kind == ImportKind::RustUse
+                        && matches!(m.kind, ModuleKind::RustFile | ModuleKind::RustMod)
+                    {
+                        self.rust_uses
+                            .entry(krate.qualify_own(m.name.as_str()))
+                            .or_default()
+                            .push((fi, ii as u32));
                     }
                 }
             }
@@ -603,10 +620,65 @@ impl<'a> Resolver<'a> {
     }
 
     fn rust_free_fn(&self, crates: &RustCrates, module: &str, name: &str) -> Option<FnRef> {
-        self.rust_free_fns(crates, module)?
-            .iter()
-            .find(|f| f.name == name && f.has_body)
-            .map(|f| f.at)
+        self.rust_free_fn_within(crates, module, name, &mut HashSet::new())
+    }
+
+    /// A free function `name` of `module`, defined there or brought in by one of its `use`
+    /// declarations (`pub use self::help::write_help;`, `pub use inner::*;`), following
+    /// re-exports of re-exports. Each module's list is read once per lookup (`seen`): glob
+    /// imports can form cycles, and fan out.
+    fn rust_free_fn_within(
+        &self,
+        crates: &RustCrates,
+        module: &str,
+        name: &str,
+        seen: &mut HashSet<String>,
+    ) -> Option<FnRef> {
+        let defined = self
+            .rust_free_fns(crates, module)
+            .and_then(|fns| fns.iter().find(|f| f.name == name && f.has_body))
+            .map(|f| f.at);
+        if defined.is_some() {
+            return defined;
+        }
+        for key in crates.qualify(module) {
+            if !seen.insert(key.clone()) {
+                continue;
+            }
+            // A change to the module's `use` list changes this answer: its file provides
+            // the module key.
+            self.note(key_kind::RUST_MODULE, &key);
+            for &(fi, ii) in self.rust_uses.get(&key).into_iter().flatten() {
+                let Some(file) = self.files.get(fi as usize) else {
+                    continue;
+                };
+                let Some(import) = file.imports.get(ii as usize) else {
+                    continue;
+                };
+                let imported = match &import.alias {
+                    Some(alias) => Some(alias.as_str()),
+                    None => import.path.last(),
+                };
+                if !import.glob && imported != Some(name) {
+                    continue;
+                }
+                let home = RustCrates::of(file);
+                let ns = segments(module.split("::"));
+                let path = self.normalize_rust(&home, &ns, &segments(&import.path), None);
+                let found = if import.glob {
+                    self.rust_free_fn_within(&home, &path.join("::"), name, seen)
+                } else {
+                    let Some((target, parent)) = path.split_last() else {
+                        continue;
+                    };
+                    self.rust_free_fn_within(&home, &parent.join("::"), target, seen)
+                };
+                if found.is_some() {
+                    return found;
+                }
+            }
+        }
+        None
     }
 
     fn rust_assoc_fn(

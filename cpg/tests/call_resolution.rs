@@ -470,3 +470,75 @@ fn route<F>(_: F) {}
         "{calls:#?}"
     );
 }
+
+/// Functions reached through `pub use` re-exports (renamed, globbed, chained) resolve to
+/// their definition; glob re-exports that import each other terminate.
+#[test]
+fn rust_reexports_are_followed() {
+    let lib = r#"
+mod output;
+mod a;
+mod b;
+use crate::output::write_help;
+pub fn run() {
+    write_help();
+    output::render();
+    crate::output::nested();
+    output::shown();
+    crate::a::nothing();
+}
+"#;
+    let output = r#"
+mod help;
+mod render_impl;
+mod deep;
+pub(crate) use self::help::write_help;
+pub use render_impl::draw as render;
+pub use self::deep::*;
+pub use crate::output::help::show as shown;
+"#;
+    let p = build_project(
+        &[
+            parse("src/lib.rs", Language::Rust, lib),
+            parse("src/output/mod.rs", Language::Rust, output),
+            parse(
+                "src/output/help.rs",
+                Language::Rust,
+                "pub fn write_help() {}\npub fn show() {}\n",
+            ),
+            parse(
+                "src/output/render_impl.rs",
+                Language::Rust,
+                "pub fn draw() {}\n",
+            ),
+            parse("src/output/deep.rs", Language::Rust, "pub fn nested() {}\n"),
+            parse("src/a.rs", Language::Rust, "pub use crate::b::*;\n"),
+            parse("src/b.rs", Language::Rust, "pub use crate::a::*;\n"),
+        ],
+        &BuildOptions::default(),
+    );
+    let calls = calls_of(&p, "run");
+    let ok = |s: &str| Ok::<String, UnresolvedReason>(s.to_owned());
+    assert_eq!(
+        target_of(&calls, "write_help"),
+        &ok("crate::output::help::write_help")
+    );
+    assert_eq!(
+        target_of(&calls, "output::render"),
+        &ok("crate::output::render_impl::draw")
+    );
+    assert_eq!(
+        target_of(&calls, "crate::output::nested"),
+        &ok("crate::output::deep::nested")
+    );
+    assert_eq!(
+        target_of(&calls, "output::shown"),
+        &ok("crate::output::help::show")
+    );
+    assert_eq!(
+        target_of(&calls, "crate::a::nothing"),
+        &Err(UnresolvedReason::NoSuchFunction {
+            module: "crate::a".into()
+        })
+    );
+}
