@@ -38,6 +38,7 @@ CREATE TABLE IF NOT EXISTS models (
     PRIMARY KEY (project, path)
 );
 ";
+/// Also the version of the rows' encoding (see `row_codec.rs`).
 const SCHEMA_VERSION: i32 = 1;
 
 const MODELS: FileRows = FileRows { table: "models" };

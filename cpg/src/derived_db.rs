@@ -19,6 +19,12 @@ use tracing::{info, warn};
 /// projects share one file) before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Page size of a new database file.
+const PAGE_SIZE: i64 = 65_536;
+
+/// Bytes of WAL kept after a checkpoint.
+const WAL_SIZE_LIMIT: i64 = 16 * 1024 * 1024;
+
 /// Why a database could not be used.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum DbError {
@@ -86,6 +92,11 @@ impl DerivedDb {
         )
         .map_err(fail)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(fail)?;
+        // Rows are whole files' graphs and models, tens of KB each: with the default 4 KB
+        // pages each spans a chain of overflow pages, and a first build's store took twice
+        // as long (measured, BENCHMARKS.part.md). Takes effect only on a new file.
+        conn.pragma_update(None, "page_size", PAGE_SIZE)
+            .map_err(fail)?;
         // The first statement that reads the file: a file that is not a database fails here.
         let mode: String = conn
             .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
@@ -97,6 +108,10 @@ impl DerivedDb {
             });
         }
         conn.execute_batch("PRAGMA synchronous=NORMAL;")
+            .map_err(fail)?;
+        // A first build's transaction grows the WAL to the size of the whole project; it is
+        // cut back after the checkpoint rather than kept at that size.
+        conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)
             .map_err(fail)?;
         let version: i32 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -214,5 +229,75 @@ pub(crate) async fn off_runtime<T: Send + 'static>(
         Ok(value) => Ok(value),
         Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
         Err(e) => Err(crate::error::CpgError::Persist(e.to_string().into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db(dir: &Path, version: i32) -> DerivedDb {
+        DerivedDb {
+            path: dir.join("test.sqlite3"),
+            schema: "CREATE TABLE IF NOT EXISTS t (k TEXT PRIMARY KEY, v BLOB NOT NULL);",
+            version,
+        }
+    }
+
+    #[test]
+    fn a_new_database_is_wal_with_large_pages_normal_sync_and_its_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = db(dir.path(), 3).open().unwrap();
+        let pragma = |name: &str| -> String {
+            conn.query_row(&format!("PRAGMA {name}"), [], |r| {
+                r.get::<_, rusqlite::types::Value>(0)
+            })
+            .map(|v| format!("{v:?}"))
+            .unwrap()
+        };
+        assert_eq!(pragma("journal_mode"), "Text(\"wal\")");
+        // NORMAL is 1 (OFF 0, FULL 2).
+        assert_eq!(pragma("synchronous"), "Integer(1)");
+        assert_eq!(pragma("page_size"), format!("Integer({PAGE_SIZE})"));
+        assert_eq!(pragma("user_version"), "Integer(3)");
+        conn.execute("INSERT INTO t VALUES ('a', x'01')", [])
+            .unwrap();
+    }
+
+    #[test]
+    fn garbage_and_other_versions_are_moved_aside_and_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("test.sqlite3");
+        std::fs::write(&path, vec![0xA5u8; 8192]).unwrap();
+        let error = db(dir.path(), 1).open().unwrap_err();
+        assert!(error.is_corruption(), "{error}");
+        let (conn, replaced) = db(dir.path(), 1).open_or_replace().unwrap();
+        assert!(replaced);
+        let aside = dir.path().join("test.sqlite3.corrupt");
+        assert_eq!(std::fs::read(&aside).unwrap(), vec![0xA5u8; 8192]);
+        conn.execute("INSERT INTO t VALUES ('a', x'01')", [])
+            .unwrap();
+        drop(conn);
+
+        // A usable file is kept; one of another schema version is replaced.
+        let (_, replaced) = db(dir.path(), 1).open_or_replace().unwrap();
+        assert!(!replaced);
+        let (conn, replaced) = db(dir.path(), 2).open_or_replace().unwrap();
+        assert!(replaced);
+        let rows: i64 = conn
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 0);
+    }
+
+    #[test]
+    fn an_unreachable_location_is_an_error_not_a_replacement() {
+        let dir = tempfile::tempdir().unwrap();
+        // The database's parent is a file: nothing to move aside, the error is returned.
+        std::fs::write(dir.path().join("file"), b"x").unwrap();
+        let db = db(&dir.path().join("file"), 1);
+        let error = db.open_or_replace().err().unwrap();
+        assert!(!error.is_corruption(), "{error}");
+        assert_eq!(std::fs::read(dir.path().join("file")).unwrap(), b"x");
     }
 }

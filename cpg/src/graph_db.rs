@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS file_links (
     PRIMARY KEY (project, path)
 );
 ";
+/// Also the version of the rows' encoding (see `row_codec.rs`).
 const SCHEMA_VERSION: i32 = 1;
 
 const FILE_GRAPHS: FileRows = FileRows {
