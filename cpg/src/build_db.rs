@@ -11,12 +11,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 use elixir_scope_ast::FileModel;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use tracing::info;
 
 use crate::build_state::{BuildState, FileStamp, FileState};
-use crate::derived_db::{remove_earlier_format, DbError, DerivedDb};
+use crate::derived_db::{remove_earlier_format, DbConnection, DbError, DerivedDb};
 use crate::file_rows::{FileRows, RowError};
 use crate::row_codec::{decode, encode};
 
@@ -69,12 +69,14 @@ pub(crate) fn prepare(dir: &Path) -> Result<(), DbError> {
             info!(dir = %earlier.display(), "removed the earlier build state directory");
         }
     }
-    database(dir).open_or_replace().map(|_| ())
+    database(dir)
+        .open_or_replace()
+        .map(|(conn, _)| conn.close())
 }
 
 /// One project state's connection to the build database.
 pub(crate) struct BuildDb {
-    conn: Connection,
+    conn: DbConnection,
 }
 
 impl BuildDb {
@@ -82,6 +84,11 @@ impl BuildDb {
         Ok(BuildDb {
             conn: database(dir).open()?,
         })
+    }
+
+    /// Closes the connection here, off the runtime.
+    pub(crate) fn close(self) {
+        self.conn.close();
     }
 
     /// The persisted state of `project`; empty when there is none. A row that does not

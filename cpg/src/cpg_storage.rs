@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use elixir_scope_runtime_core::{Context, InitError, Service};
+use elixir_scope_runtime_core::{Context, ExitReason, InitError, Service};
 use tracing::{debug, info, info_span, Instrument};
 
 use crate::call_graph::{MethodId, MethodInfo};
@@ -289,6 +289,14 @@ impl Service for CpgStorage {
     async fn handle_call(&mut self, call: StorageCall, _ctx: &mut Context<Self>) -> Self::Reply {
         let span = info_span!("cpg_storage", request = request_name(&call));
         self.answer(call).instrument(span).await
+    }
+
+    async fn terminate(&mut self, _reason: &ExitReason, _ctx: &mut Context<Self>) {
+        // Closing checkpoints the WAL; done before the supervisor reports the stop, so a
+        // successor (or another process) finds the database complete.
+        if let Some(db) = self.db.take() {
+            let _ = off_runtime(move || db.close()).await;
+        }
     }
 }
 

@@ -25,6 +25,49 @@ const PAGE_SIZE: i64 = 65_536;
 /// Bytes of WAL kept after a checkpoint.
 const WAL_SIZE_LIMIT: i64 = 16 * 1024 * 1024;
 
+/// A connection whose closing stays off the runtime's worker threads: closing the last
+/// connection checkpoints the WAL into the database file, which is blocking I/O. Close it
+/// with [`DbConnection::close`] from blocking code; dropped instead (a service killed or
+/// panicking), the close is handed to the blocking pool.
+pub(crate) struct DbConnection(Option<Connection>);
+
+impl DbConnection {
+    /// Closes the connection here (call it off the runtime, e.g. within [`off_runtime`]).
+    pub(crate) fn close(mut self) {
+        drop(self.0.take());
+    }
+}
+
+impl std::ops::Deref for DbConnection {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        // Only `close` and `drop` take the connection, and both consume the value.
+        self.0
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("connection used after close"))
+    }
+}
+
+impl std::ops::DerefMut for DbConnection {
+    fn deref_mut(&mut self) -> &mut Connection {
+        self.0
+            .as_mut()
+            .unwrap_or_else(|| unreachable!("connection used after close"))
+    }
+}
+
+impl Drop for DbConnection {
+    fn drop(&mut self) {
+        if let Some(conn) = self.0.take() {
+            match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => drop(runtime.spawn_blocking(move || drop(conn))),
+                Err(_) => drop(conn),
+            }
+        }
+    }
+}
+
 /// Why a database could not be used.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum DbError {
@@ -75,7 +118,7 @@ pub(crate) struct DerivedDb {
 
 impl DerivedDb {
     /// Opens the database (created with its schema when missing).
-    pub(crate) fn open(&self) -> Result<Connection, DbError> {
+    pub(crate) fn open(&self) -> Result<DbConnection, DbError> {
         let path = &self.path;
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|source| DbError::Io {
@@ -130,12 +173,12 @@ impl DerivedDb {
             conn.pragma_update(None, "user_version", self.version)
                 .map_err(fail)?;
         }
-        Ok(conn)
+        Ok(DbConnection(Some(conn)))
     }
 
     /// Opens the database; one that is not usable is moved aside and replaced by an empty
     /// one. Returns the connection and whether that happened.
-    pub(crate) fn open_or_replace(&self) -> Result<(Connection, bool), DbError> {
+    pub(crate) fn open_or_replace(&self) -> Result<(DbConnection, bool), DbError> {
         match self.open() {
             Ok(conn) => Ok((conn, false)),
             Err(error) if error.is_corruption() => {
@@ -269,7 +312,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("test.sqlite3");
         std::fs::write(&path, vec![0xA5u8; 8192]).unwrap();
-        let error = db(dir.path(), 1).open().unwrap_err();
+        let error = db(dir.path(), 1).open().err().unwrap();
         assert!(error.is_corruption(), "{error}");
         let (conn, replaced) = db(dir.path(), 1).open_or_replace().unwrap();
         assert!(replaced);

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use tracing::warn;
 
 use crate::call_graph::CallGraph;
-use crate::derived_db::{remove_earlier_format, DbError, DerivedDb};
+use crate::derived_db::{remove_earlier_format, DbConnection, DbError, DerivedDb};
 use crate::file_cpg::FileCpg;
 use crate::file_link::{assemble, FileLink};
 use crate::file_rows::{FileRows, RowError};
@@ -73,7 +73,7 @@ struct ProjectRow {
 
 /// An open graph database.
 pub(crate) struct GraphDb {
-    conn: Connection,
+    conn: DbConnection,
     /// Makes the next store panic halfway, after rows were written (fault-injection builds).
     #[cfg(feature = "fault-injection")]
     pub(crate) crash_mid_store: bool,
@@ -88,7 +88,7 @@ fn database(dir: &Path) -> DerivedDb {
 }
 
 impl GraphDb {
-    fn new(conn: Connection) -> Self {
+    fn new(conn: DbConnection) -> Self {
         GraphDb {
             conn,
             #[cfg(feature = "fault-injection")]
@@ -108,7 +108,7 @@ impl GraphDb {
         match load_all(&conn) {
             Ok(projects) => Ok((GraphDb::new(conn), projects)),
             Err(error) if error.is_corruption() => {
-                drop(conn);
+                conn.close();
                 let error = DbError::Unusable {
                     path: db.path.clone(),
                     message: error.to_string(),
@@ -127,6 +127,11 @@ impl GraphDb {
     /// connection).
     pub(crate) fn open(dir: &Path) -> Result<GraphDb, DbError> {
         Ok(GraphDb::new(database(dir).open()?))
+    }
+
+    /// Closes the connection here, off the runtime.
+    pub(crate) fn close(self) {
+        self.conn.close();
     }
 
     /// Stores `cpg` as `project`, in one transaction. `previous` is what the database is

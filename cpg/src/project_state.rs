@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use elixir_scope_runtime_core::{Context, InitError, Service};
+use elixir_scope_runtime_core::{Context, ExitReason, InitError, Service};
 use tracing::{info, info_span, warn, Instrument};
 
 use crate::build_db::BuildDb;
@@ -144,5 +144,12 @@ impl Service for ProjectState {
         }
         .instrument(span)
         .await
+    }
+
+    async fn terminate(&mut self, _reason: &ExitReason, _ctx: &mut Context<Self>) {
+        // Closing may checkpoint the WAL: off the runtime, and before the stop is reported.
+        if let Some(db) = self.db.take() {
+            let _ = off_runtime(move || db.close()).await;
+        }
     }
 }
