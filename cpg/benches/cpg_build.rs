@@ -403,6 +403,7 @@ fn main() {
             sup.shutdown().await;
             // With a data directory: a new layer over it (as after a process restart) loads
             // the graphs and build state, then a build of the unchanged tree reuses them.
+            let rss_built = peak_rss_mb().unwrap_or(0.0);
             let restart = if persisted {
                 let t = Instant::now();
                 let (sup, cpg) = CpgLayer::start(config).await.map_err(|e| e.to_string())?;
@@ -421,10 +422,11 @@ fn main() {
             } else {
                 None
             };
-            Ok::<_, String>((report, elapsed, memory, again, incremental, restart))
+            let rss = (rss_built, peak_rss_mb().unwrap_or(0.0));
+            Ok::<_, String>((report, elapsed, memory, again, incremental, restart, rss))
         });
         match result {
-            Ok((report, elapsed, (peak, retained), again, incremental, restart)) => {
+            Ok((report, elapsed, (peak, retained), again, incremental, restart, rss)) => {
                 let mode = if persisted {
                     "with data dir"
                 } else {
@@ -460,6 +462,13 @@ fn main() {
                         build.as_secs_f64() * 1e3
                     );
                 }
+                // The process's high-water mark so far (it also holds the corpus and what the
+                // earlier modes freed but the allocator kept): after this mode's builds, and
+                // after its restart when there is one.
+                println!(
+                    "  peak RSS of the process so far: {:.0} MB after the builds, {:.0} MB after the restart",
+                    rss.0, rss.1
+                );
             }
             Err(e) => eprintln!("service build failed: {e}"),
         }
