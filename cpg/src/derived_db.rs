@@ -76,8 +76,12 @@ pub(crate) enum DbError {
         path: PathBuf,
         source: rusqlite::Error,
     },
+    /// The file holds something this version cannot use (another schema version).
     #[error("{path}: {message}")]
     Unusable { path: PathBuf, message: String },
+    /// The file system cannot give the database what it needs (WAL); the file is kept.
+    #[error("{path}: {message}")]
+    Unsupported { path: PathBuf, message: String },
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -102,7 +106,7 @@ impl DbError {
                 Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt)
             ),
             DbError::Unusable { .. } => true,
-            DbError::Io { .. } => false,
+            DbError::Unsupported { .. } | DbError::Io { .. } => false,
         }
     }
 }
@@ -145,7 +149,7 @@ impl DerivedDb {
             .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
             .map_err(fail)?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(DbError::Unusable {
+            return Err(DbError::Unsupported {
                 path: path.clone(),
                 message: format!("journal mode is {mode}, WAL could not be enabled"),
             });
