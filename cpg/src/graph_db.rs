@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
+use rusqlite::types::Value;
 use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 use tracing::warn;
@@ -181,12 +182,18 @@ impl GraphDb {
 /// Every project in the database; a project whose rows do not decode is skipped (it costs
 /// that project a rebuild). An error is returned only when the database itself fails.
 fn load_all(conn: &Connection) -> Result<HashMap<String, Arc<ProjectCpg>>, RowError> {
-    let names: Vec<(String, Vec<u8>)> = conn
+    // Read as dynamically typed values, so a damaged row (a value of another type) is one
+    // project to skip rather than a failed load.
+    let rows: Vec<(Value, Value)> = conn
         .prepare("SELECT name, value FROM projects")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
     let mut projects = HashMap::new();
-    for (name, bytes) in names {
+    for (name, value) in rows {
+        let (Value::Text(name), Value::Blob(bytes)) = (name, value) else {
+            warn!("skipping a persisted graph row of the wrong type");
+            continue;
+        };
         match load_project(conn, &name, &bytes) {
             Ok(cpg) => {
                 projects.insert(name, Arc::new(cpg));

@@ -195,7 +195,14 @@ async fn a_corrupt_persisted_graph_is_skipped_and_the_others_load() {
     let (sup, cpg) = CpgLayer::start(config.clone()).await.unwrap();
     cpg.build("good", dir.path()).await.unwrap();
     cpg.build("bad", dir.path()).await.unwrap();
+    cpg.build("odd", dir.path()).await.unwrap();
     sup.shutdown().await;
+
+    // The project row of `odd` holds text where its encoded value was.
+    common::damage_rows(
+        &data.path().join(GRAPH_DATABASE),
+        "UPDATE projects SET value = 'not a graph' WHERE name = 'odd'",
+    );
 
     // The project row of `bad` cut in half.
     common::damage_rows(
@@ -205,10 +212,12 @@ async fn a_corrupt_persisted_graph_is_skipped_and_the_others_load() {
 
     let (sup, cpg) = CpgLayer::start(config).await.unwrap();
     assert!(cpg.project("good").await.is_ok());
-    assert_eq!(
-        cpg.project("bad").await.unwrap_err(),
-        CpgError::UnknownProject("bad".into())
-    );
+    for skipped in ["bad", "odd"] {
+        assert_eq!(
+            cpg.project(skipped).await.unwrap_err(),
+            CpgError::UnknownProject(skipped.into())
+        );
+    }
     // The next build of `bad` builds every file again (its build state is intact, but
     // without a stored graph nothing can be reused) and stores it whole.
     let rebuilt = cpg.build("bad", dir.path()).await.unwrap();
