@@ -7,6 +7,9 @@
 //! The orchestrator and `project_builds` sit together under a rest_for_one supervisor, so a
 //! crash of `project_builds` also restarts the orchestrator (whose map would be stale); an
 //! orchestrator that restarts alone stops the builds its predecessor started before serving.
+//! With a data directory it then prepares the build database the project states share
+//! (removing the earlier format's files, moving an unusable database aside), while no
+//! project state has it open.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
