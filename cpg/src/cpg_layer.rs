@@ -37,8 +37,9 @@ use crate::project_cpg::ProjectCpg;
 /// Configuration of the CPG layer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CpgConfig {
-    /// Where CpgStorage persists graphs (and, under `builds/`, each project's incremental
-    /// build state); None keeps them in memory only (default).
+    /// Where CpgStorage persists graphs (in [`GRAPH_DATABASE`](crate::GRAPH_DATABASE)) and
+    /// the project states their incremental build states (in
+    /// [`BUILD_DATABASE`](crate::BUILD_DATABASE)); None keeps them in memory only (default).
     pub data_dir: Option<std::path::PathBuf>,
     pub build: BuildOptions,
     /// File build tasks running at once. Default: available parallelism.
@@ -71,8 +72,6 @@ pub const ORCHESTRATOR_NAME: &str = "cpg_orchestrator";
 pub const BUILDS_NAME: &str = "cpg_builds";
 /// The dynamic supervisor holding one `project:<name>` supervisor per project.
 pub const PROJECT_BUILDS_NAME: &str = "project_builds";
-/// Subdirectory of the data directory holding each project's build state.
-const BUILD_STATE_DIR: &str = "builds";
 
 /// Builds the layer's supervisor spec.
 pub struct CpgLayer;
@@ -108,7 +107,7 @@ impl CpgLayer {
 
     fn supervisor(config: CpgConfig, builder: FileBuilder) -> (SupervisorSpec, CpgClient) {
         let data_dir = config.data_dir.clone();
-        let state_dir = config.data_dir.as_ref().map(|d| d.join(BUILD_STATE_DIR));
+        let state_dir = config.data_dir.clone();
         let (storage_spec, storage) = ChildSpec::service(STORAGE_NAME, move || match &data_dir {
             Some(dir) => CpgStorage::persistent(dir.clone()),
             None => CpgStorage::default(),

@@ -7,6 +7,9 @@
 //! The orchestrator and `project_builds` sit together under a rest_for_one supervisor, so a
 //! crash of `project_builds` also restarts the orchestrator (whose map would be stale); an
 //! orchestrator that restarts alone stops the builds its predecessor started before serving.
+//! With a data directory it then prepares the build database the project states share
+//! (removing the earlier format's files, moving an unusable database aside), while no
+//! project state has it open.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -21,8 +24,10 @@ use elixir_scope_runtime_core::{
 use serde::{Deserialize, Serialize};
 use tracing::{info, info_span, warn, Instrument};
 
+use crate::build_db::prepare;
 use crate::build_options::BuildOptions;
 use crate::build_phases::BuildPhases;
+use crate::derived_db::off_runtime;
 use crate::error::CpgError;
 use crate::file_cpg::{build_file, FileCpg};
 use crate::project_builder::{BuildContext, ProjectBuilder};
@@ -97,17 +102,18 @@ const PROJECT_RESTART_WINDOW: Duration = Duration::from_secs(5);
 pub struct CpgOrchestrator {
     builds: DynamicSupervisorRef,
     cx: BuildContext,
-    /// Directory of persisted build states (the layer's data directory's `builds/`).
-    state_dir: Option<PathBuf>,
+    /// The layer's data directory, holding the build database; None keeps build states
+    /// in memory only.
+    data_dir: Option<PathBuf>,
     projects: HashMap<String, ServiceRef<ProjectBuilder>>,
 }
 
 impl CpgOrchestrator {
-    pub fn new(builds: DynamicSupervisorRef, cx: BuildContext, state_dir: Option<PathBuf>) -> Self {
+    pub fn new(builds: DynamicSupervisorRef, cx: BuildContext, data_dir: Option<PathBuf>) -> Self {
         CpgOrchestrator {
             builds,
             cx,
-            state_dir,
+            data_dir,
             projects: HashMap::new(),
         }
     }
@@ -134,7 +140,7 @@ impl CpgOrchestrator {
     /// (a restarted state means a build in flight read a state that is gone).
     fn project_supervisor(&self, project: &str) -> (ChildSpec, ServiceRef<ProjectBuilder>) {
         let (state_spec, state) = {
-            let (project, dir) = (project.to_owned(), self.state_dir.clone());
+            let (project, dir) = (project.to_owned(), self.data_dir.clone());
             ChildSpec::service("state", move || {
                 ProjectState::new(project.clone(), dir.clone())
             })
@@ -178,6 +184,19 @@ impl Service for CpgOrchestrator {
                 if let Err(error) = self.builds.terminate_child(pid).await {
                     warn!(id = %child.id, %error, "could not stop a leftover project supervisor");
                 }
+            }
+        }
+        // With no project state running, an unusable build database can be moved aside.
+        // Failing that, project states log it and keep their state in memory.
+        if let Some(dir) = self.data_dir.clone() {
+            let span = info_span!("cpg_orchestrator", data_dir = %dir.display());
+            let prepared = off_runtime(move || prepare(&dir))
+                .instrument(span.clone())
+                .await;
+            if let Err(error) =
+                prepared.and_then(|r| r.map_err(|e| CpgError::Persist(e.to_string().into())))
+            {
+                span.in_scope(|| warn!(%error, "build database unavailable"));
             }
         }
         Ok(())

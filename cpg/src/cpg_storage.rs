@@ -1,30 +1,25 @@
 //! CpgStorage: the service that keeps built project graphs and answers queries on them.
-//! With a data directory, every stored project is also written there, and a new
-//! incarnation loads them back, so a restart does not force a rebuild. A project is a
-//! manifest `<project>.cpg.json` (failures, and per file the names of two blobs: its graphs
-//! in `<project>.files/` and its part of the call graph in `<project>.links/`); the call
-//! graph is put together from the parts on load. Storing a rebuilt project writes only the
-//! blobs that changed (the rebuilt files' graphs, the parts of the files linked again),
-//! then the manifest (temporary file and rename), then removes blobs no longer named, so a
-//! crash at any point leaves a manifest whose blobs are all there.
+//! With a data directory, every stored project is also written to the graph database there
+//! (`cpg-graphs.sqlite3`, see [`crate::GRAPH_DATABASE`]), and a new incarnation loads them
+//! back, so a restart does not force a rebuild. Storing a project is one SQLite transaction
+//! that writes only the rows of files whose graphs or call graph parts changed, so a crash
+//! at any point leaves either the previous graph of the project or the new one. The
+//! database work runs on tokio's blocking pool, off the runtime's worker threads.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use elixir_scope_runtime_core::{Context, InitError, Service};
-use serde::{Deserialize, Serialize};
-use tracing::{debug, info, info_span, warn, Instrument};
+use elixir_scope_runtime_core::{Context, ExitReason, InitError, Service};
+use tracing::{debug, info, info_span, Instrument};
 
-use crate::blob_dir::BlobDir;
-use crate::build_state::escaped_file_name;
-use crate::call_graph::{CallGraph, MethodId, MethodInfo};
+use crate::call_graph::{MethodId, MethodInfo};
+use crate::derived_db::off_runtime;
 use crate::error::CpgError;
 use crate::export::{call_graph_to_dot, method_to_dot, project_to_json};
-use crate::file_cpg::FileCpg;
-use crate::file_link::{assemble, FileLink};
 use crate::graph::{DefUse, MethodGraph};
-use crate::project_cpg::{BuildFailure, ProjectCpg};
+use crate::graph_db::GraphDb;
+use crate::project_cpg::ProjectCpg;
 
 /// Requests to [`CpgStorage`].
 #[derive(Debug)]
@@ -84,6 +79,11 @@ pub enum StorageCall {
     /// lost with it (fault-injection builds only).
     #[cfg(feature = "fault-injection")]
     CrashOnNextPut,
+    /// Makes this incarnation panic in the middle of persisting its next `Put`, inside the
+    /// database transaction after some of the project's rows were written
+    /// (fault-injection builds with a data directory only).
+    #[cfg(feature = "fault-injection")]
+    CrashMidNextStore,
 }
 
 /// Replies of [`CpgStorage`]; each request has one success shape.
@@ -102,64 +102,16 @@ pub enum StorageReply {
 /// Holds project graphs in memory, and in `data_dir` when one is set.
 #[derive(Default)]
 pub struct CpgStorage {
+    /// With a data directory: exactly what the database holds (a project is replaced here
+    /// only once its store committed), which tells a store which files are unchanged.
     projects: HashMap<String, Arc<ProjectCpg>>,
     data_dir: Option<PathBuf>,
-    /// Per persisted project, its blob directories (which blobs are already on disk).
-    blobs: HashMap<String, ProjectBlobs>,
+    /// The open database (with `data_dir`); None until init, and after a store lost it.
+    db: Option<GraphDb>,
     #[cfg(feature = "fault-injection")]
     crash_on_put: bool,
-}
-
-/// Suffix of persisted project files.
-const PERSISTED_SUFFIX: &str = ".cpg.json";
-
-#[derive(Serialize)]
-struct ManifestRef<'a> {
-    project: &'a str,
-    /// The whole call graph, only for a project linked without per-file parts.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    call_graph: Option<&'a CallGraph>,
-    failures: &'a [BuildFailure],
-    /// (source path, blob name) per file's graphs, in the project's order.
-    files: Vec<(&'a str, &'a str)>,
-    /// (source path, blob name) per file's part of the call graph, in the project's order.
-    links: Vec<(&'a str, &'a str)>,
-}
-
-#[derive(Deserialize)]
-struct Manifest {
-    project: String,
-    /// Present in manifests of projects without parts (and of the earlier format).
-    #[serde(default)]
-    call_graph: Option<CallGraph>,
-    failures: Vec<BuildFailure>,
-    files: Vec<(String, String)>,
-    #[serde(default)]
-    links: Vec<(String, String)>,
-}
-
-/// Suffix of a project's blob directory of file graphs.
-const BLOBS_SUFFIX: &str = ".files";
-/// Suffix of a project's blob directory of call graph parts.
-const LINKS_SUFFIX: &str = ".links";
-
-/// A project's two blob directories.
-struct ProjectBlobs {
-    files: BlobDir<FileCpg>,
-    links: BlobDir<FileLink>,
-}
-
-impl ProjectBlobs {
-    fn new(dir: &Path, project: &str) -> Self {
-        ProjectBlobs {
-            files: BlobDir::new(dir.join(escaped_file_name(project, BLOBS_SUFFIX))),
-            links: BlobDir::new(dir.join(escaped_file_name(project, LINKS_SUFFIX))),
-        }
-    }
-}
-
-fn file_name(project: &str) -> String {
-    escaped_file_name(project, PERSISTED_SUFFIX)
+    #[cfg(feature = "fault-injection")]
+    crash_mid_store: bool,
 }
 
 impl CpgStorage {
@@ -171,119 +123,56 @@ impl CpgStorage {
         }
     }
 
-    /// Loads every persisted project under `dir` (created when missing), with its blobs.
-    #[allow(clippy::type_complexity)]
-    fn load_all(
-        dir: &Path,
-    ) -> Result<
-        (
-            HashMap<String, Arc<ProjectCpg>>,
-            HashMap<String, ProjectBlobs>,
-        ),
-        std::io::Error,
-    > {
-        std::fs::create_dir_all(dir)?;
-        let (mut projects, mut blobs) = (HashMap::new(), HashMap::new());
-        for entry in std::fs::read_dir(dir)? {
-            let path = entry?.path();
-            let is_project = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.ends_with(PERSISTED_SUFFIX));
-            if !is_project {
-                continue;
-            }
-            // A corrupt or unreadable project costs that project a rebuild, not the service.
-            match Self::load_project(dir, &path) {
-                Ok((name, cpg, project_blobs)) => {
-                    project_blobs.files.collect_garbage();
-                    project_blobs.links.collect_garbage();
-                    projects.insert(name.clone(), Arc::new(cpg));
-                    blobs.insert(name, project_blobs);
-                }
-                Err(error) => {
-                    warn!(path = %path.display(), %error, "skipping unreadable persisted graph")
-                }
-            }
-        }
-        Ok((projects, blobs))
-    }
-
-    fn load_project(
-        dir: &Path,
-        manifest: &Path,
-    ) -> Result<(String, ProjectCpg, ProjectBlobs), String> {
-        let bytes = std::fs::read(manifest).map_err(|e| e.to_string())?;
-        let m: Manifest = serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
-        let mut blobs = ProjectBlobs::new(dir, &m.project);
-        let mut files = Vec::with_capacity(m.files.len());
-        for (path, blob) in &m.files {
-            files.push(blobs.files.load(path, blob, |f: &mut FileCpg| {
-                for method in &mut f.methods {
-                    method.graph.index();
-                }
-            })?);
-        }
-        let (call_graph, links) = match m.call_graph {
-            Some(whole) => (whole, Vec::new()),
-            None => {
-                let mut links = Vec::with_capacity(m.links.len());
-                for (path, blob) in &m.links {
-                    links.push(blobs.links.load(path, blob, |_| {})?);
-                }
-                let graph = assemble(&links)
-                    .ok_or_else(|| format!("{}: call graph parts do not fit", m.project))?;
-                (graph, links)
-            }
-        };
-        let cpg = ProjectCpg::assemble(files, call_graph, links, m.failures);
-        Ok((m.project, cpg, blobs))
-    }
-
-    fn persist(&mut self, project: &str, cpg: &ProjectCpg) -> Result<(), CpgError> {
+    /// Writes `cpg` to the database (when there is a data directory), off the runtime.
+    async fn persist(&mut self, project: &str, cpg: &Arc<ProjectCpg>) -> Result<(), CpgError> {
         let Some(dir) = &self.data_dir else {
             return Ok(());
         };
         let fail = |e: &dyn std::fmt::Display| CpgError::Persist(format!("{project}: {e}").into());
-        let blobs = self
-            .blobs
-            .entry(project.to_owned())
-            .or_insert_with(|| ProjectBlobs::new(dir, project));
-        let names = blobs
-            .files
-            .write_all(cpg.files.iter().map(|f| (f.path.as_str(), f)))
-            .map_err(|e| fail(&e))?;
-        let link_names = blobs
-            .links
-            .write_all(cpg.links.iter().map(|l| (l.path.as_str(), l)))
-            .map_err(|e| fail(&e))?;
-        // A call graph linked whole (no parts) is kept whole.
-        let whole = cpg.links.is_empty() && !cpg.call_graph.methods.is_empty();
-        let manifest = ManifestRef {
-            project,
-            call_graph: whole.then_some(&cpg.call_graph),
-            failures: &cpg.failures,
-            files: cpg
-                .files
-                .iter()
-                .zip(&names)
-                .map(|(f, n)| (f.path.as_str(), n.as_str()))
-                .collect(),
-            links: cpg
-                .links
-                .iter()
-                .zip(&link_names)
-                .map(|(l, n)| (l.path.as_str(), n.as_str()))
-                .collect(),
+        // A connection lost with a failed store is opened again; not knowing what that store
+        // left, every row of the project is written.
+        let (db, previous) = match self.db.take() {
+            Some(db) => (Ok(db), self.projects.get(project).cloned()),
+            None => (Err(dir.clone()), None),
         };
-        let bytes = serde_json::to_vec(&manifest).map_err(|e| fail(&e))?;
-        let target = dir.join(file_name(project));
-        let tmp = dir.join(format!("{}.tmp", file_name(project)));
-        std::fs::write(&tmp, bytes).map_err(|e| fail(&e))?;
-        std::fs::rename(&tmp, &target).map_err(|e| fail(&e))?;
-        blobs.files.commit();
-        blobs.links.commit();
-        Ok(())
+        #[cfg(feature = "fault-injection")]
+        let crash_mid_store = std::mem::take(&mut self.crash_mid_store);
+        let (name, cpg) = (project.to_owned(), cpg.clone());
+        let (db, stored) = off_runtime(move || {
+            let mut db = match db {
+                Ok(db) => db,
+                Err(dir) => match GraphDb::open(&dir) {
+                    Ok(db) => db,
+                    Err(e) => return (None, Err(e.to_string())),
+                },
+            };
+            #[cfg(feature = "fault-injection")]
+            {
+                db.crash_mid_store = crash_mid_store;
+            }
+            let stored = db
+                .store(&name, &cpg, previous.as_deref())
+                .map_err(|e| e.to_string());
+            (Some(db), stored)
+        })
+        .await?;
+        self.db = db;
+        stored.map_err(|e| fail(&e))
+    }
+
+    async fn put(
+        &mut self,
+        project: String,
+        cpg: Arc<ProjectCpg>,
+    ) -> Result<StorageReply, CpgError> {
+        #[cfg(feature = "fault-injection")]
+        if self.crash_on_put {
+            panic!("injected fault: cpg_storage crashes storing {project}");
+        }
+        self.persist(&project, &cpg).await?;
+        debug!(%project, methods = cpg.call_graph.methods.len(), "stored");
+        self.projects.insert(project, cpg);
+        Ok(StorageReply::Stored)
     }
 
     fn project(&self, name: &str) -> Result<&Arc<ProjectCpg>, CpgError> {
@@ -304,7 +193,7 @@ impl CpgStorage {
             .ok_or_else(|| CpgError::UnknownMethod(format!("{method:?}")))
     }
 
-    fn answer(&mut self, call: StorageCall) -> Result<StorageReply, CpgError> {
+    async fn answer(&mut self, call: StorageCall) -> Result<StorageReply, CpgError> {
         use StorageCall as C;
         Ok(match call {
             #[cfg(feature = "fault-injection")]
@@ -314,16 +203,12 @@ impl CpgStorage {
                 self.crash_on_put = true;
                 StorageReply::Stored
             }
-            C::Put { project, cpg } => {
-                #[cfg(feature = "fault-injection")]
-                if self.crash_on_put {
-                    panic!("injected fault: cpg_storage crashes storing {project}");
-                }
-                self.persist(&project, &cpg)?;
-                debug!(%project, methods = cpg.call_graph.methods.len(), "stored");
-                self.projects.insert(project, cpg);
+            #[cfg(feature = "fault-injection")]
+            C::CrashMidNextStore => {
+                self.crash_mid_store = true;
                 StorageReply::Stored
             }
+            C::Put { project, cpg } => self.put(project, cpg).await?,
             C::Get { project } => StorageReply::Project(self.project(&project)?.clone()),
             C::Projects => {
                 let mut names: Vec<String> = self.projects.keys().cloned().collect();
@@ -387,19 +272,31 @@ impl Service for CpgStorage {
     type Info = ();
 
     async fn init(&mut self, _ctx: &mut Context<Self>) -> Result<(), InitError> {
-        if let Some(dir) = &self.data_dir {
+        if let Some(dir) = self.data_dir.clone() {
             let span = info_span!("cpg_storage", data_dir = %dir.display());
-            let _enter = span.enter();
-            (self.projects, self.blobs) = Self::load_all(dir)
-                .map_err(|e| -> InitError { format!("{}: {e}", dir.display()).into() })?;
-            info!(projects = self.projects.len(), "loaded persisted graphs");
+            let load_dir = dir.clone();
+            let (db, projects) = off_runtime(move || GraphDb::open_and_load(&load_dir))
+                .instrument(span.clone())
+                .await
+                .map_err(|e| -> InitError { e.to_string().into() })?
+                .map_err(|e| -> InitError { e.to_string().into() })?;
+            (self.db, self.projects) = (Some(db), projects);
+            span.in_scope(|| info!(projects = self.projects.len(), "loaded persisted graphs"));
         }
         Ok(())
     }
 
     async fn handle_call(&mut self, call: StorageCall, _ctx: &mut Context<Self>) -> Self::Reply {
         let span = info_span!("cpg_storage", request = request_name(&call));
-        async { self.answer(call) }.instrument(span).await
+        self.answer(call).instrument(span).await
+    }
+
+    async fn terminate(&mut self, _reason: &ExitReason, _ctx: &mut Context<Self>) {
+        // Closing checkpoints the WAL; done before the supervisor reports the stop, so a
+        // successor (or another process) finds the database complete.
+        if let Some(db) = self.db.take() {
+            let _ = off_runtime(move || db.close()).await;
+        }
     }
 }
 
@@ -420,5 +317,7 @@ fn request_name(call: &StorageCall) -> &'static str {
         StorageCall::Crash => "crash",
         #[cfg(feature = "fault-injection")]
         StorageCall::CrashOnNextPut => "crash_on_next_put",
+        #[cfg(feature = "fault-injection")]
+        StorageCall::CrashMidNextStore => "crash_mid_next_store",
     }
 }

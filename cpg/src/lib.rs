@@ -20,9 +20,21 @@
 //! not parsed again, and the call graph is kept as one part per file that records the names
 //! (modules, Rust paths, types, method names) its calls looked up, so a rebuild resolves
 //! again only the changed files and the files that looked up a name one of them defines —
-//! giving the call graph a full link would. With a data directory, the parts are persisted
-//! one blob per file, so a rebuild writes only what changed. [`BuildReport::phases`] says
-//! where a build's time went.
+//! giving the call graph a full link would. [`BuildReport::phases`] says where a build's
+//! time went.
+//!
+//! With a data directory ([`CpgConfig::data_dir`]) the layer persists into two SQLite
+//! databases there: [`GRAPH_DATABASE`] (CpgStorage's project graphs: one row per project,
+//! and per source file a row of its graphs and one of its call graph part) and
+//! [`BUILD_DATABASE`] (the build states: per file its hash, stamp and model). Storing a
+//! project is one transaction that writes only the rows of files that changed, so the
+//! databases always hold a whole earlier or a whole new project, never a mix. They are
+//! derived data, opened in WAL mode with `synchronous=NORMAL`: a power loss may lose the
+//! last transactions, which costs a rebuild. A database that is not usable is moved aside
+//! (`<name>.corrupt`) and started empty, a project whose rows do not decode is skipped
+//! with a warning and rebuilt, and the blob files of earlier versions (`*.cpg.json`,
+//! `*.files/`, `*.links/`, `builds/`) are removed at start. The database work runs on
+//! tokio's blocking pool, never on the runtime's worker threads.
 //!
 //! ```
 //! use elixir_scope_ast::{parse_source, Language, ParseOptions};
@@ -55,7 +67,7 @@
 //! )));
 //! ```
 
-mod blob_dir;
+mod build_db;
 mod build_options;
 mod build_phases;
 mod build_state;
@@ -66,20 +78,25 @@ mod cpg_layer;
 mod cpg_orchestrator;
 mod cpg_storage;
 mod data_flow;
+mod derived_db;
 mod elixir_flow;
 mod error;
 mod export;
 mod file_cpg;
 mod file_link;
+mod file_rows;
 mod flow_builder;
 mod graph;
+mod graph_db;
 mod kernel_functions;
 mod project_builder;
 mod project_cpg;
 mod project_state;
+mod row_codec;
 mod rust_crates;
 mod rust_flow;
 
+pub use build_db::BUILD_DATABASE;
 pub use build_options::BuildOptions;
 pub use build_phases::BuildPhases;
 pub use build_state::{BuildState, FileStamp, FileState};
@@ -102,6 +119,7 @@ pub use graph::{
     CfgLabel, DefUse, Edge, EdgeKind, MethodGraph, Node, NodeId, NodeKind, VarId, Variable,
     WorkBoundHit, CODE_LIMIT,
 };
+pub use graph_db::GRAPH_DATABASE;
 pub use project_builder::{BuildContext, ProjectBuildCall, ProjectBuildCast, ProjectBuilder};
 pub use project_cpg::{build_project, BuildFailure, ProjectCpg};
 pub use project_state::{ProjectState, ProjectStateCall, ProjectStateReply};

@@ -3,14 +3,16 @@
 //! crashing (a real panic) while builds run loses neither the persisted graphs nor the
 //! builds, and the incremental state survives restarts of the builder and of the layer.
 
+mod common;
+
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use elixir_scope_cpg::{
-    build_file, BuildState, CpgClient, CpgConfig, CpgError, CpgLayer, FileBuilder,
-    OrchestratorCall, OrchestratorReply, ProjectBuildCast, StorageCall, StorageReply,
+    build_file, CpgClient, CpgConfig, CpgError, CpgLayer, FileBuilder, OrchestratorCall,
+    OrchestratorReply, ProjectBuildCast, StorageCall, StorageReply, BUILD_DATABASE, GRAPH_DATABASE,
 };
 use elixir_scope_runtime_core::CallError;
 use tokio::sync::mpsc;
@@ -330,15 +332,21 @@ async fn a_restarted_layer_rebuilds_only_files_changed_since_the_last_build() {
     let run = p.find_methods("Alpha.run/1")[0].id;
     assert_eq!(p.call_graph.callees(twice), vec![run]);
     sup.shutdown().await;
-    // One blob per file on disk: the changed file's old graph and model were removed.
-    let blobs = |dir: std::path::PathBuf| std::fs::read_dir(dir).unwrap().count();
-    assert_eq!(blobs(data.path().join("alpha.files")), 2);
-    assert_eq!(blobs(data.path().join("builds").join("alpha.models")), 2);
+    // One row per file: the changed file's graph and model were replaced, not added.
+    let (graphs, builds) = (
+        data.path().join(GRAPH_DATABASE),
+        data.path().join(BUILD_DATABASE),
+    );
+    let files = "SELECT count(*) FROM file_graphs WHERE project = 'alpha'";
+    assert_eq!(common::count_rows(&graphs, files), 2);
+    let models = "SELECT count(*) FROM models WHERE project = 'alpha'";
+    assert_eq!(common::count_rows(&builds, models), 2);
 
     // A corrupt state costs one full rebuild, not an error.
-    let state = BuildState::path(&data.path().join("builds"), "alpha");
-    let bytes = std::fs::read(&state).unwrap();
-    std::fs::write(&state, &bytes[..bytes.len() / 2]).unwrap();
+    common::damage_rows(
+        &builds,
+        "UPDATE builds SET value = substr(value, 1, length(value) / 2) WHERE project = 'alpha'",
+    );
     let (sup, cpg) = CpgLayer::start(persistent(data.path())).await.unwrap();
     let full = cpg.build("alpha", a.path()).await.unwrap();
     assert_eq!((full.rebuilt, full.reused, full.methods), (2, 0, 3));
@@ -380,7 +388,7 @@ async fn a_project_whose_builds_keep_crashing_is_restarted_whole_and_others_go_o
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_corrupt_graph_blob_costs_that_project_a_rebuild() {
+async fn a_damaged_graph_row_costs_that_project_a_rebuild() {
     let (a, b, data) = (
         project("alpha"),
         project("beta"),
@@ -391,13 +399,11 @@ async fn a_corrupt_graph_blob_costs_that_project_a_rebuild() {
     cpg.build("beta", b.path()).await.unwrap();
     sup.shutdown().await;
 
-    let blob = std::fs::read_dir(data.path().join("alpha.files"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
-    std::fs::write(&blob, b"{\"path\": truncated").unwrap();
+    common::damage_rows(
+        &data.path().join(GRAPH_DATABASE),
+        "UPDATE file_graphs SET value = CAST('{\"path\": truncated' AS BLOB) \
+         WHERE project = 'alpha' AND path = 'lib/alpha_slow.ex'",
+    );
 
     let (sup, cpg) = CpgLayer::start(persistent(data.path())).await.unwrap();
     assert_eq!(

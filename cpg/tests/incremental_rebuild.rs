@@ -2,11 +2,16 @@
 //! again) gives the same answers as a full build of the same tree: call graph, callers,
 //! callees, reachability, paths, control flow, def-use and exports, after files and modules
 //! are added, edited, renamed and removed. Persisted, the incremental graph restores after a
-//! restart, and a crash between writing blobs and the manifest leaves the previous graph.
+//! restart, and a crash of storage in the middle of storing a graph leaves the previous one.
+
+mod common;
 
 use std::path::Path;
 
-use elixir_scope_cpg::{CpgClient, CpgConfig, CpgLayer, MethodId};
+use elixir_scope_cpg::{
+    CpgClient, CpgConfig, CpgLayer, MethodId, StorageCall, StorageReply, GRAPH_DATABASE,
+};
+use elixir_scope_runtime_core::CallError;
 
 fn write(root: &Path, rel: &str, text: &str) {
     let path = root.join(rel);
@@ -171,31 +176,14 @@ async fn incremental_rebuilds_answer_like_full_builds_and_restore_after_a_restar
     sup.shutdown().await;
 }
 
-/// Copies the tree `from` into `to`, replacing files of the same name and keeping others.
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_crash_before_the_manifest_is_renamed_leaves_the_previous_graph() {
+async fn a_storage_crash_in_the_middle_of_a_store_leaves_the_previous_graph() {
     let dir = fixture();
     let data = tempfile::tempdir().unwrap();
+    let graphs = data.path().join(GRAPH_DATABASE);
     let (sup, cpg) = CpgLayer::start(persistent(data.path())).await.unwrap();
     cpg.build("shop", dir.path()).await.unwrap();
     let old = answers(&cpg, "shop").await;
-    sup.shutdown().await;
-    // What is on disk after the first build.
-    let saved = tempfile::tempdir().unwrap();
-    copy_tree(data.path(), saved.path());
 
     write(
         dir.path(),
@@ -207,41 +195,47 @@ async fn a_crash_before_the_manifest_is_renamed_leaves_the_previous_graph() {
         "lib/extra.ex",
         "defmodule Shop.Extra do\n  def cut(t), do: t\nend\n",
     );
-    let (sup, cpg) = CpgLayer::start(persistent(data.path())).await.unwrap();
-    cpg.build("shop", dir.path()).await.unwrap();
-    let new = answers(&cpg, "shop").await;
+    // The changed tree's graph, built under another name, then stored as `shop` by hand
+    // (a build would send it again to the restarted storage).
+    cpg.build("next", dir.path()).await.unwrap();
+    let new = answers(&cpg, "next").await;
     assert_ne!(old, new);
-    sup.shutdown().await;
+    let next = cpg.project("next").await.unwrap();
+    let reply = cpg.storage().call(StorageCall::CrashMidNextStore).await;
+    assert!(matches!(reply, Ok(Ok(StorageReply::Stored))), "{reply:?}");
+    let put = cpg
+        .storage()
+        .call(StorageCall::Put {
+            project: "shop".into(),
+            cpg: next,
+        })
+        .await;
+    // The panic hit after the new file graphs were written, inside the transaction.
+    assert!(matches!(put, Err(CallError::Crashed { .. })), "{put:?}");
 
-    // The state a crash after the new blobs but before the manifest's rename leaves: every
-    // blob of both builds, the previous manifests (the build state is committed after the
-    // graphs), and a half-written temporary manifest.
-    copy_tree(saved.path(), data.path());
-    let manifest = std::fs::read(data.path().join("shop.cpg.json")).unwrap();
-    std::fs::write(
-        data.path().join("shop.cpg.json.tmp"),
-        &manifest[..manifest.len() / 3],
-    )
-    .unwrap();
-    let (sup, cpg) = CpgLayer::start(persistent(data.path())).await.unwrap();
+    // The restarted storage loaded the previous graph: none of the new rows committed.
     assert_eq!(answers(&cpg, "shop").await, old);
-    // Blobs no manifest names were collected.
-    let links = std::fs::read_dir(data.path().join("shop.links"))
-        .unwrap()
-        .count();
-    assert_eq!(links, 6);
+    let extra = "SELECT count(*) FROM file_graphs WHERE project = 'shop' AND path = 'lib/extra.ex'";
+    assert_eq!(common::count_rows(&graphs, extra), 0);
+
+    // A build stores the new graph, which a new layer loads.
+    cpg.build("shop", dir.path()).await.unwrap();
+    assert_eq!(answers(&cpg, "shop").await, new);
+    sup.shutdown().await;
+    let (sup, cpg) = CpgLayer::start(persistent(data.path())).await.unwrap();
+    assert_eq!(answers(&cpg, "shop").await, new);
+    assert_eq!(common::count_rows(&graphs, extra), 1);
     sup.shutdown().await;
 
-    // A corrupt call graph part costs the project a rebuild, which gives the new graph.
-    let part = std::fs::read_dir(data.path().join("shop.links"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
-    std::fs::write(&part, b"{\"path\": trunc").unwrap();
+    // A damaged call graph part costs the project a rebuild, which gives the new graph.
+    common::damage_rows(
+        &graphs,
+        "UPDATE file_links SET value = CAST('{\"path\": trunc' AS BLOB) \
+         WHERE project = 'shop' AND path = 'lib/repo.ex'",
+    );
     let (sup, cpg) = CpgLayer::start(persistent(data.path())).await.unwrap();
     assert!(cpg.project("shop").await.is_err());
+    assert_eq!(answers(&cpg, "next").await, new);
     let rebuilt = cpg.build("shop", dir.path()).await.unwrap();
     assert_eq!(rebuilt.relinked, rebuilt.files);
     assert_eq!(answers(&cpg, "shop").await, new);

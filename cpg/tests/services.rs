@@ -1,11 +1,14 @@
 //! The layer's services: a build through the orchestrator's tasks, queries and exports
 //! through CpgStorage, and a panicking file build that affects only that file.
 
+mod common;
+
 use std::path::Path;
 use std::sync::Arc;
 
 use elixir_scope_cpg::{
-    build_file, CpgConfig, CpgError, CpgLayer, EdgeKind, FileBuilder, ProjectCpg,
+    build_file, CpgConfig, CpgError, CpgLayer, EdgeKind, FileBuilder, ProjectCpg, BUILD_DATABASE,
+    GRAPH_DATABASE,
 };
 
 fn write(root: &Path, rel: &str, text: &str) {
@@ -192,18 +195,134 @@ async fn a_corrupt_persisted_graph_is_skipped_and_the_others_load() {
     let (sup, cpg) = CpgLayer::start(config.clone()).await.unwrap();
     cpg.build("good", dir.path()).await.unwrap();
     cpg.build("bad", dir.path()).await.unwrap();
+    cpg.build("odd", dir.path()).await.unwrap();
     sup.shutdown().await;
 
-    let bad = data.path().join("bad.cpg.json");
-    let bytes = std::fs::read(&bad).unwrap();
-    std::fs::write(&bad, &bytes[..bytes.len() / 2]).unwrap();
+    // The project row of `odd` holds text where its encoded value was.
+    common::damage_rows(
+        &data.path().join(GRAPH_DATABASE),
+        "UPDATE projects SET value = 'not a graph' WHERE name = 'odd'",
+    );
+
+    // The project row of `bad` cut in half.
+    common::damage_rows(
+        &data.path().join(GRAPH_DATABASE),
+        "UPDATE projects SET value = substr(value, 1, length(value) / 2) WHERE name = 'bad'",
+    );
 
     let (sup, cpg) = CpgLayer::start(config).await.unwrap();
     assert!(cpg.project("good").await.is_ok());
-    assert_eq!(
-        cpg.project("bad").await.unwrap_err(),
-        CpgError::UnknownProject("bad".into())
+    for skipped in ["bad", "odd"] {
+        assert_eq!(
+            cpg.project(skipped).await.unwrap_err(),
+            CpgError::UnknownProject(skipped.into())
+        );
+    }
+    // The next build of `bad` builds every file again (its build state is intact, but
+    // without a stored graph nothing can be reused) and stores it whole.
+    let rebuilt = cpg.build("bad", dir.path()).await.unwrap();
+    assert_eq!((rebuilt.rebuilt, rebuilt.reused), (4, 0));
+    sup.shutdown().await;
+    let (sup, cpg) = CpgLayer::start(config_of(data.path())).await.unwrap();
+    let (good, bad) = (
+        cpg.project("good").await.unwrap(),
+        cpg.project("bad").await.unwrap(),
     );
+    assert_eq!(bad.call_graph.methods, good.call_graph.methods);
+    assert_eq!(cpg.build("bad", dir.path()).await.unwrap().reused, 4);
+    sup.shutdown().await;
+}
+
+fn config_of(data: &Path) -> CpgConfig {
+    CpgConfig {
+        data_dir: Some(data.to_path_buf()),
+        ..CpgConfig::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn database_files_of_garbage_are_moved_aside_and_the_project_is_rebuilt() {
+    let dir = fixture();
+    let data = tempfile::tempdir().unwrap();
+    let (sup, cpg) = CpgLayer::start(config_of(data.path())).await.unwrap();
+    cpg.build("shop", dir.path()).await.unwrap();
+    let before = cpg.project("shop").await.unwrap();
+    sup.shutdown().await;
+
+    // Both databases overwritten with bytes that are no SQLite file (the layer was shut
+    // down, so their WAL was checkpointed and removed).
+    let garbage: Vec<u8> = (0..64 * 1024u32).map(|i| (i * 7919 % 251) as u8).collect();
+    for name in [GRAPH_DATABASE, BUILD_DATABASE] {
+        assert!(!data.path().join(format!("{name}-wal")).exists());
+        std::fs::write(data.path().join(name), &garbage).unwrap();
+    }
+
+    let (sup, cpg) = CpgLayer::start(config_of(data.path())).await.unwrap();
+    for name in [GRAPH_DATABASE, BUILD_DATABASE] {
+        let aside = std::fs::read(data.path().join(format!("{name}.corrupt"))).unwrap();
+        assert_eq!(aside, garbage, "{name}");
+    }
+    assert_eq!(
+        cpg.project("shop").await.unwrap_err(),
+        CpgError::UnknownProject("shop".into())
+    );
+    let rebuilt = cpg.build("shop", dir.path()).await.unwrap();
+    assert_eq!((rebuilt.rebuilt, rebuilt.reused), (4, 0));
+    let after = cpg.project("shop").await.unwrap();
+    assert_eq!(after.call_graph.methods, before.call_graph.methods);
+    let sum = after.find_methods("Shop.Repo.sum/1")[0].id;
+    assert_eq!(cpg.callers("shop", sum).await.unwrap().len(), 2);
+    sup.shutdown().await;
+
+    // The new databases are in use: the next layer reuses everything.
+    let (sup, cpg) = CpgLayer::start(config_of(data.path())).await.unwrap();
+    assert!(cpg.project("shop").await.is_ok());
+    let again = cpg.build("shop", dir.path()).await.unwrap();
+    assert_eq!((again.rebuilt, again.reused), (0, 4));
+    sup.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_of_the_earlier_blob_format_are_removed_at_start() {
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path();
+    // What an earlier version left: graph manifests (one half-written), blob directories,
+    // and build states with their model blobs.
+    let earlier_files = [
+        "shop.cpg.json",
+        "shop.cpg.json.tmp",
+        "shop.files/0123abcd.json",
+        "shop.links/4567ef01.json",
+        "builds/shop.build.json",
+        "builds/shop.build.tmp",
+        "builds/shop.models/89abcdef.json",
+    ];
+    for rel in earlier_files {
+        write(d, rel, "{}");
+    }
+    // Not this layer's earlier format: left alone.
+    write(d, "notes.txt", "keep");
+    write(d, "shop.json", "keep");
+
+    let (sup, cpg) = CpgLayer::start(config_of(d)).await.unwrap();
+    for rel in earlier_files {
+        assert!(!d.join(rel).exists(), "{rel} is still there");
+    }
+    for gone in ["shop.files", "shop.links", "builds"] {
+        assert!(!d.join(gone).exists(), "{gone} is still there");
+    }
+    assert_eq!(
+        std::fs::read_to_string(d.join("notes.txt")).unwrap(),
+        "keep"
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.join("shop.json")).unwrap(),
+        "keep"
+    );
+    assert!(d.join(GRAPH_DATABASE).exists() && d.join(BUILD_DATABASE).exists());
+    // And the layer works from the databases.
+    let dir = fixture();
+    assert_eq!(cpg.build("shop", dir.path()).await.unwrap().files, 4);
     sup.shutdown().await;
 }
 

@@ -69,3 +69,16 @@ pub fn assert_same<T: Ord + std::fmt::Debug>(actual: &BTreeSet<T>, expected: &BT
         "missing: {missing:#?}\nextra: {extra:#?}"
     );
 }
+
+/// Runs `sql` (an UPDATE damaging rows) on one of the layer's databases, as a crash of the
+/// disk or a bug might leave them; at least one row must be hit.
+pub fn damage_rows(database: &std::path::Path, sql: &str) {
+    let conn = rusqlite::Connection::open(database).unwrap();
+    assert!(conn.execute(sql, []).unwrap() > 0, "{sql} hit no row");
+}
+
+/// The number of rows `sql` (a `SELECT count(*)`) counts in one of the layer's databases.
+pub fn count_rows(database: &std::path::Path, sql: &str) -> i64 {
+    let conn = rusqlite::Connection::open(database).unwrap();
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
