@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use tracing::info;
 
 use crate::build_state::{BuildState, FileStamp, FileState};
-use crate::derived_db::{remove_earlier_format, DbConnection, DbError, DerivedDb};
+use crate::derived_db::{derived_version, remove_earlier_format, DbConnection, DbError, DerivedDb};
 use crate::file_rows::{FileRows, RowError};
 use crate::row_codec::{decode, encode};
 
@@ -54,7 +54,7 @@ fn database(dir: &Path) -> DerivedDb {
     DerivedDb {
         path: dir.join(BUILD_DATABASE),
         schema: SCHEMA,
-        version: SCHEMA_VERSION,
+        version: derived_version(SCHEMA_VERSION),
     }
 }
 

@@ -15,6 +15,11 @@ use crate::call_graph::UnresolvedReason;
 use crate::kernel_functions::is_kernel_function;
 use crate::rust_crates::RustCrates;
 
+/// Bumped whenever the same models resolve to different call targets, so persisted call
+/// graphs of an older resolver are rebuilt (see `derived_db::derived_version`). 2: Rust
+/// names per Cargo target, `pub use` re-exports followed.
+pub(crate) const RESOLUTION_VERSION: i32 = 2;
+
 /// Where a project function is: the index of its file among the linked files, and its
 /// position among that file's functions.
 pub(crate) type FnRef = (u32, u32);

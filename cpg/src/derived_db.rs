@@ -68,6 +68,15 @@ impl Drop for DbConnection {
     }
 }
 
+/// The version a database file is stamped with (`PRAGMA user_version`): its `schema`, and
+/// the versions of what its rows were derived by (the AST layer's model, this layer's call
+/// resolution), so that after an upgrade rows an older extractor or resolver produced are
+/// rebuilt, never served.
+pub(crate) fn derived_version(schema: i32) -> i32 {
+    let model = i32::try_from(elixir_scope_ast::MODEL_VERSION % 1000).unwrap_or(0);
+    schema * 1_000_000 + model * 1_000 + crate::call_resolution::RESOLUTION_VERSION
+}
+
 /// Why a database could not be used.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum DbError {
@@ -79,6 +88,13 @@ pub(crate) enum DbError {
     /// The file holds something this version cannot use (another schema version).
     #[error("{path}: {message}")]
     Unusable { path: PathBuf, message: String },
+    /// Written by another version (schema, or what its rows were derived by).
+    #[error("{path}: version {found}, this build writes {expected}")]
+    Outdated {
+        path: PathBuf,
+        found: i32,
+        expected: i32,
+    },
     /// The file system cannot give the database what it needs (WAL); the file is kept.
     #[error("{path}: {message}")]
     Unsupported { path: PathBuf, message: String },
@@ -106,7 +122,7 @@ impl DbError {
                 Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt)
             ),
             DbError::Unusable { .. } => true,
-            DbError::Unsupported { .. } | DbError::Io { .. } => false,
+            DbError::Outdated { .. } | DbError::Unsupported { .. } | DbError::Io { .. } => false,
         }
     }
 }
@@ -164,12 +180,10 @@ impl DerivedDb {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(fail)?;
         if version != 0 && version != self.version {
-            return Err(DbError::Unusable {
+            return Err(DbError::Outdated {
                 path: path.clone(),
-                message: format!(
-                    "schema version {version}, this build knows {}",
-                    self.version
-                ),
+                found: version,
+                expected: self.version,
             });
         }
         conn.execute_batch(self.schema).map_err(fail)?;
@@ -180,13 +194,21 @@ impl DerivedDb {
         Ok(DbConnection(Some(conn)))
     }
 
-    /// Opens the database; one that is not usable is moved aside and replaced by an empty
-    /// one. Returns the connection and whether that happened.
+    /// Opens the database; one that is not usable is moved aside, one written by another
+    /// version is deleted, and either is replaced by an empty one. Returns the connection
+    /// and whether that happened.
     pub(crate) fn open_or_replace(&self) -> Result<(DbConnection, bool), DbError> {
         match self.open() {
             Ok(conn) => Ok((conn, false)),
             Err(error) if error.is_corruption() => {
                 self.move_aside(&error)?;
+                Ok((self.open()?, true))
+            }
+            Err(error @ DbError::Outdated { .. }) => {
+                info!(%error, "derived data of another version; starting empty");
+                remove_if_present(&self.path)?;
+                remove_if_present(&with_suffix(&self.path, "-wal"))?;
+                remove_if_present(&with_suffix(&self.path, "-shm"))?;
                 Ok((self.open()?, true))
             }
             Err(error) => Err(error),
@@ -312,7 +334,7 @@ mod tests {
     }
 
     #[test]
-    fn garbage_and_other_versions_are_moved_aside_and_replaced() {
+    fn garbage_is_moved_aside_and_other_versions_replaced() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("test.sqlite3");
         std::fs::write(&path, vec![0xA5u8; 8192]).unwrap();
@@ -326,11 +348,25 @@ mod tests {
             .unwrap();
         drop(conn);
 
-        // A usable file is kept; one of another schema version is replaced.
+        // A usable file is kept; one of another version is deleted (not kept aside: it is
+        // not damaged, only stale) and replaced.
         let (_, replaced) = db(dir.path(), 1).open_or_replace().unwrap();
         assert!(!replaced);
+        let error = db(dir.path(), 2).open().err().unwrap();
+        assert!(
+            matches!(
+                error,
+                DbError::Outdated {
+                    found: 1,
+                    expected: 2,
+                    ..
+                }
+            ),
+            "{error}"
+        );
         let (conn, replaced) = db(dir.path(), 2).open_or_replace().unwrap();
         assert!(replaced);
+        assert_eq!(std::fs::read(&aside).unwrap(), vec![0xA5u8; 8192]);
         let rows: i64 = conn
             .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
             .unwrap();

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use tracing::warn;
 
 use crate::call_graph::CallGraph;
-use crate::derived_db::{remove_earlier_format, DbConnection, DbError, DerivedDb};
+use crate::derived_db::{derived_version, remove_earlier_format, DbConnection, DbError, DerivedDb};
 use crate::file_cpg::FileCpg;
 use crate::file_link::{assemble, FileLink};
 use crate::file_rows::{FileRows, RowError};
@@ -84,7 +84,7 @@ fn database(dir: &Path) -> DerivedDb {
     DerivedDb {
         path: dir.join(GRAPH_DATABASE),
         schema: SCHEMA,
-        version: SCHEMA_VERSION,
+        version: derived_version(SCHEMA_VERSION),
     }
 }
 
