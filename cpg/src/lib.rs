@@ -31,7 +31,8 @@
 //! databases always hold a whole earlier or a whole new project, never a mix. They are
 //! derived data, opened in WAL mode with `synchronous=NORMAL`: a power loss may lose the
 //! last transactions, which costs a rebuild. A database that is not usable is moved aside
-//! (`<name>.corrupt`) and started empty, a project whose rows do not decode is skipped
+//! (`<name>.corrupt`) and started empty, one written by another version (schema, AST model
+//! or call resolution) is deleted and started empty, a project whose rows do not decode is skipped
 //! with a warning and rebuilt, and the blob files of earlier versions (`*.cpg.json`,
 //! `*.files/`, `*.links/`, `builds/`) are removed at start. The database work runs on
 //! tokio's blocking pool, never on the runtime's worker threads.

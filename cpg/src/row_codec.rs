@@ -6,7 +6,8 @@
 //! Fields are identified by position, not by name, so any change to the fields of a
 //! persisted type (`FileCpg`, `FileLink`, `FileModel`, `CallGraph` and what they hold) must
 //! come with a new schema version of its database (`SCHEMA_VERSION` in `graph_db.rs` and
-//! `build_db.rs`): a file of another version is moved aside and its projects rebuilt. A
+//! `build_db.rs`; `FileModel` changes bump `elixir_scope_ast::MODEL_VERSION`, which is part
+//! of the same stamp): a file of another version is deleted and its projects rebuilt. A
 //! row that fails to decode costs its project a rebuild.
 
 use serde::de::DeserializeOwned;
