@@ -63,7 +63,7 @@ fn database(dir: &Path) -> DerivedDb {
 pub(crate) fn prepare(dir: &Path) -> Result<(), DbError> {
     let earlier = dir.join(EARLIER_STATE_DIR);
     if earlier.is_dir() {
-        remove_earlier_format(&earlier, &[".build.json", ".build.tmp"], &[".models"]);
+        remove_earlier_format(&earlier, ".build.json", &[".build.tmp"], &[".models"]);
         // Only when nothing else is left in it.
         if std::fs::remove_dir(&earlier).is_ok() {
             info!(dir = %earlier.display(), "removed the earlier build state directory");

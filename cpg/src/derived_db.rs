@@ -256,31 +256,54 @@ fn remove_if_present(path: &Path) -> Result<(), DbError> {
     }
 }
 
-/// Removes, directly under `dir`, the files whose names end with one of `file_suffixes` and
-/// the directories whose names end with one of `dir_suffixes` (the blob files earlier
-/// versions persisted), with one log line. Best effort: a leftover costs only disk.
-pub(crate) fn remove_earlier_format(dir: &Path, file_suffixes: &[&str], dir_suffixes: &[&str]) {
+/// Removes, directly under `dir`, what earlier versions persisted instead of a database:
+/// files whose names end with one of `file_suffixes`, and the blob directories `<stem><dir
+/// suffix>` of each manifest `<stem><manifest_suffix>` (only those: the data directory is
+/// shared, so a directory is removed only when its manifest says it is ours). One log line;
+/// best effort, a leftover costs only disk.
+pub(crate) fn remove_earlier_format(
+    dir: &Path,
+    manifest_suffix: &str,
+    file_suffixes: &[&str],
+    dir_suffixes: &[&str],
+) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
-    let (mut removed, mut failed) = (0usize, 0usize);
+    let mut files = Vec::new();
+    let mut dirs = Vec::new();
     for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        let Ok(kind) = entry.file_type() else {
+        let Ok(name) = entry.file_name().into_string() else {
             continue;
         };
-        let result = if kind.is_dir() && dir_suffixes.iter().any(|s| name.ends_with(s)) {
-            std::fs::remove_dir_all(entry.path())
-        } else if kind.is_file() && file_suffixes.iter().any(|s| name.ends_with(s)) {
-            std::fs::remove_file(entry.path())
-        } else {
-            continue;
-        };
-        match result {
-            Ok(()) => removed += 1,
-            Err(_) => failed += 1,
+        match entry.file_type() {
+            Ok(kind) if kind.is_dir() => dirs.push(name),
+            Ok(kind) if kind.is_file() => files.push(name),
+            _ => {}
         }
+    }
+    let stems: Vec<&str> = files
+        .iter()
+        .filter_map(|f| f.strip_suffix(manifest_suffix))
+        .collect();
+    let owned_dir = |d: &str| {
+        dir_suffixes.iter().any(|suffix| {
+            d.strip_suffix(suffix)
+                .is_some_and(|stem| stems.contains(&stem))
+        })
+    };
+    let (mut removed, mut failed) = (0usize, 0usize);
+    let mut count = |result: std::io::Result<()>| match result {
+        Ok(()) => removed += 1,
+        Err(_) => failed += 1,
+    };
+    for d in dirs.iter().filter(|d| owned_dir(d)) {
+        count(std::fs::remove_dir_all(dir.join(d)));
+    }
+    let ours =
+        |f: &str| f.ends_with(manifest_suffix) || file_suffixes.iter().any(|s| f.ends_with(s));
+    for f in files.iter().filter(|f| ours(f)) {
+        count(std::fs::remove_file(dir.join(f)));
     }
     if removed + failed > 0 {
         info!(dir = %dir.display(), removed, failed, "removed graph files of an earlier format");

@@ -103,7 +103,7 @@ impl GraphDb {
     pub(crate) fn open_and_load(
         dir: &Path,
     ) -> Result<(GraphDb, HashMap<String, Arc<ProjectCpg>>), DbError> {
-        remove_earlier_format(dir, &[".cpg.json", ".cpg.json.tmp"], &[".files", ".links"]);
+        remove_earlier_format(dir, ".cpg.json", &[".cpg.json.tmp"], &[".files", ".links"]);
         let db = database(dir);
         let (conn, _) = db.open_or_replace()?;
         match load_all(&conn) {

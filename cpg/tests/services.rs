@@ -300,9 +300,11 @@ async fn files_of_the_earlier_blob_format_are_removed_at_start() {
     for rel in earlier_files {
         write(d, rel, "{}");
     }
-    // Not this layer's earlier format: left alone.
+    // Not this layer's earlier format: left alone (a `.files` directory without its
+    // manifest is not ours; the data directory may be shared).
     write(d, "notes.txt", "keep");
     write(d, "shop.json", "keep");
+    write(d, "photos.files/cat.json", "keep");
 
     let (sup, cpg) = CpgLayer::start(config_of(d)).await.unwrap();
     for rel in earlier_files {
@@ -317,6 +319,10 @@ async fn files_of_the_earlier_blob_format_are_removed_at_start() {
     );
     assert_eq!(
         std::fs::read_to_string(d.join("shop.json")).unwrap(),
+        "keep"
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.join("photos.files/cat.json")).unwrap(),
         "keep"
     );
     assert!(d.join(GRAPH_DATABASE).exists() && d.join(BUILD_DATABASE).exists());
