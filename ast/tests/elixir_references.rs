@@ -133,6 +133,35 @@ end
 }
 
 #[test]
+fn named_exunit_setups_reference_local_one_arity_functions() {
+    let m = parse(
+        "defmodule S.Test do
+  use ExUnit.Case
+  setup :start_repo
+  setup_all [:seed, :login]
+  setup do
+    :ok
+  end
+  defp start_repo(_), do: :ok
+  defp seed(_), do: :ok
+  defp login(_), do: :ok
+end
+",
+    );
+    let references: Vec<_> = m
+        .module_level_calls
+        .iter()
+        .filter(|c| c.capture)
+        .map(summary)
+        .collect();
+    let local = |n: &str| (n.to_owned(), CallKind::Local, 1, true);
+    assert_eq!(
+        references,
+        [local("start_repo"), local("seed"), local("login")]
+    );
+}
+
+#[test]
 fn kernel_macro_names_are_macros_only_at_their_arities() {
     let m = parse(
         "defmodule S do

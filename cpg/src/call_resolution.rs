@@ -17,8 +17,8 @@ use crate::rust_crates::RustCrates;
 
 /// Bumped whenever the same models resolve to different call targets, so persisted call
 /// graphs of an older resolver are rebuilt (see `derived_db::derived_version`). 2: Rust
-/// names per Cargo target, `pub use` re-exports followed.
-pub(crate) const RESOLUTION_VERSION: i32 = 2;
+/// names per Cargo target, `pub use` re-exports followed. 3: functions nested in methods.
+pub(crate) const RESOLUTION_VERSION: i32 = 3;
 
 /// Where a project function is: the index of its file among the linked files, and its
 /// position among that file's functions.
@@ -569,7 +569,9 @@ impl<'a> Resolver<'a> {
             .unwrap_or(&empty);
         match call.kind {
             CallKind::Method => self.rust_method(call),
-            _ if call.qualifier.is_empty() => self.rust_local(scope, &call.name),
+            _ if call.qualifier.is_empty() => self
+                .rust_local(scope, &call.name)
+                .or_else(|e| self.rust_nested_in_impl(scope, &call.name).ok_or(e)),
             _ => self.rust_path(scope, call),
         }
     }
@@ -597,6 +599,37 @@ impl<'a> Resolver<'a> {
             }
         }
         Err(UnresolvedReason::NotInScope)
+    }
+
+    /// A plain call inside an `impl` to a function nested in one of its methods
+    /// (`fn new(..) { fn inner(..) {..} inner(..) }`): the model files nested functions
+    /// under the `impl`, and only a nested one can be called by its plain name there (an
+    /// associated function needs `Self::`), so only nested candidates are taken.
+    fn rust_nested_in_impl(&self, scope: &RustScope, name: &str) -> Option<FnRef> {
+        let self_type = scope.self_type.as_deref()?;
+        let mut nested = self
+            .rust_assoc_fns(self_type)?
+            .iter()
+            .filter(|f| f.name == name && f.has_body && self.is_nested(f.at));
+        match (nested.next(), nested.next()) {
+            (Some(only), None) => Some(only.at),
+            _ => None,
+        }
+    }
+
+    /// Whether the function at `at` is defined inside another function of its file.
+    fn is_nested(&self, (file, index): FnRef) -> bool {
+        let Some(file) = self.files.get(file as usize) else {
+            return false;
+        };
+        let Some(f) = file.functions.get(index as usize) else {
+            return false;
+        };
+        file.functions.iter().enumerate().any(|(i, outer)| {
+            i != index as usize
+                && outer.span.start_byte < f.span.start_byte
+                && f.span.end_byte <= outer.span.end_byte
+        })
     }
 
     fn rust_path(&self, scope: &RustScope, call: &Call) -> Result<FnRef, UnresolvedReason> {

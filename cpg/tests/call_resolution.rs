@@ -542,3 +542,52 @@ pub use crate::output::help::show as shown;
         })
     );
 }
+
+/// A function nested in a method is called by its plain name; a plain call that only
+/// matches a method of the type (`drop` inside `Drop::drop`) is not taken for it.
+#[test]
+fn rust_functions_nested_in_methods_resolve() {
+    let lib = r#"
+pub struct Command { name: String }
+impl Command {
+    pub fn new(name: &str) -> Command {
+        fn new_inner(name: String) -> Command { Command { name } }
+        new_inner(name.to_owned())
+    }
+}
+pub struct Guard(Vec<u8>);
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let taken = std::mem::take(&mut self.0);
+        drop(taken);
+    }
+}
+"#;
+    let p = build_project(
+        &[parse("src/lib.rs", Language::Rust, lib)],
+        &BuildOptions::default(),
+    );
+    let ok = |s: &str| Ok::<String, UnresolvedReason>(s.to_owned());
+    assert_eq!(
+        target_of(&calls_of(&p, "new"), "new_inner"),
+        &ok("crate::Command::new_inner")
+    );
+    let drop_calls = p
+        .call_graph
+        .methods
+        .iter()
+        .find(|m| m.name == "drop")
+        .map(|m| {
+            p.call_graph
+                .calls_from(m.id)
+                .map(|c| (c.written.clone(), c.callee()))
+                .collect::<Vec<_>>()
+        })
+        .unwrap();
+    assert!(
+        drop_calls
+            .iter()
+            .any(|(w, callee)| w == "drop" && callee.is_none()),
+        "{drop_calls:?}"
+    );
+}

@@ -81,9 +81,15 @@ const KERNEL_MACROS: &[(&str, &[u32])] = &[
     ("alias!", &[1]),
 ];
 
-/// Plug and Phoenix macros whose atom arguments name local function plugs.
-pub(crate) fn is_plug_macro(name: &str) -> bool {
-    matches!(name, "plug" | "pipe_through" | "action_fallback")
+/// Macros whose atom arguments name local functions the framework calls later, and the
+/// arity it calls them with: Plug's function plugs and Phoenix's pipelines and fallbacks
+/// `(conn, opts)`, ExUnit's named setups `(context)`.
+pub(crate) fn atom_reference_arity(name: &str) -> Option<u32> {
+    match name {
+        "plug" | "pipe_through" | "action_fallback" => Some(2),
+        "setup" | "setup_all" => Some(1),
+        _ => None,
+    }
 }
 
 /// Whether a local call `name/arity` is one of Kernel's macros.

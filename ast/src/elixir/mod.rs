@@ -366,8 +366,10 @@ impl<'s> Walker<'s> {
                     }
                     return;
                 }
-                if forms::is_plug_macro(name) && !piped {
-                    self.visit_function_plugs(args);
+                if let Some(referenced_arity) = forms::atom_reference_arity(name) {
+                    if !piped {
+                        self.visit_atom_references(args, referenced_arity);
+                    }
                 }
                 let kind = if forms::is_kernel_macro(name, arity) {
                     CallKind::Macro
@@ -601,9 +603,10 @@ impl<'s> Walker<'s> {
     }
 
     /// `plug :authorize`, `plug :put_assign, "api"`, `plug :halt when action in [:x]`,
-    /// `pipe_through [:browser, :auth]`: Plug calls the function named by each atom with
-    /// `(conn, opts)`, so each is recorded as a reference (a capture) to the local `name/2`.
-    fn visit_function_plugs(&mut self, args: Option<Node<'_>>) {
+    /// `pipe_through [:browser, :auth]`, `setup [:start_repo, :login]`: the framework calls
+    /// the local function named by each atom (with `arity` arguments), so each is recorded
+    /// as a reference (a capture) to it.
+    fn visit_atom_references(&mut self, args: Option<Node<'_>>, arity: u32) {
         let Some(first) = args.and_then(|a| named_children(&a).into_iter().next()) else {
             return;
         };
@@ -623,7 +626,7 @@ impl<'s> Walker<'s> {
                     name,
                     receiver: None,
                 },
-                2,
+                arity,
                 false,
                 true,
                 &atom,
