@@ -158,12 +158,7 @@ fn is_root(src: &MethodSource<'_>, display: &str, roots: &DeadCodeRoots) -> bool
         }) {
             return true;
         }
-        if roots.tests
-            && f.attributes.iter().any(|a| {
-                let n: &str = &a.name;
-                n == "test" || n == "bench" || n.ends_with("::test")
-            })
-        {
+        if roots.tests && f.attributes.iter().any(|a| is_test_attribute(&a.name)) {
             return true;
         }
         if roots.trait_impls
@@ -177,6 +172,16 @@ fn is_root(src: &MethodSource<'_>, display: &str, roots: &DeadCodeRoots) -> bool
         }
     }
     false
+}
+
+/// `#[test]`, `#[bench]`, and the test harness macros named after them: `#[tokio::test]`,
+/// `#[rstest]`, `#[test_case(..)]`, `#[wasm_bindgen_test]`, a crate's own alias such as
+/// tokio's `#[maybe_tokio_test]`.
+fn is_test_attribute(name: &str) -> bool {
+    let last = name.rsplit("::").next().unwrap_or(name);
+    matches!(last, "test" | "bench" | "rstest")
+        || last.ends_with("_test")
+        || last.starts_with("test_")
 }
 
 fn never_reported(f: &Function) -> bool {

@@ -310,3 +310,42 @@ fn really_dead() {}
         .collect();
     assert_eq!(dead, ["crate::really_dead"]);
 }
+
+/// Test harness attributes other than `#[test]` mark roots too, including a crate's own alias
+/// (tokio's tests use `#[maybe_tokio_test]`); other attributes do not.
+#[test]
+fn test_harness_attributes_are_roots() {
+    let source = br#"
+use tokio::test as maybe_tokio_test;
+#[maybe_tokio_test]
+async fn aliased() { helper(); }
+#[tokio::test]
+async fn tokio_style() {}
+#[rstest]
+fn parametrised() {}
+#[test_case(1)]
+fn case(_: u32) {}
+#[wasm_bindgen_test]
+fn in_browser() {}
+fn helper() {}
+#[inline]
+fn unused() {}
+#[testing_only]
+fn also_unused() {}
+"#;
+    let model = parse_source(
+        "tests/it.rs",
+        Language::Rust,
+        source,
+        &ParseOptions::default(),
+    )
+    .model;
+    let refs = [&model];
+    let graph = CallGraph::build(refs.iter().copied());
+    let mut dead: Vec<String> = find_dead_code(&graph, &refs, &DeadCodeRoots::default())
+        .into_iter()
+        .map(|f| f.symbol)
+        .collect();
+    dead.sort();
+    assert_eq!(dead, ["crate::also_unused", "crate::unused"]);
+}

@@ -444,6 +444,12 @@ pub fn run(values: Vec<u32>) -> usize {
     values.into_iter().map(double).take(limit).count()
 }
 fn route<F>(_: F) {}
+struct Vtable { poll: fn(u32) -> u32 }
+fn triple<T>(x: u32) -> u32 { x * 3 }
+pub fn vtable() -> u32 {
+    let table = Vtable { poll: triple::<u8> };
+    (table.poll)(1)
+}
 "#;
     let handlers = "pub fn health() {}\npub fn ready() {}\n";
     let p = build_project(
@@ -468,6 +474,11 @@ fn route<F>(_: F) {}
             .iter()
             .all(|(w, _)| !w.contains("limit") && !w.contains("values")),
         "{calls:#?}"
+    );
+    // Stored in a struct field, generic arguments and all.
+    assert_eq!(
+        target_of(&calls_of(&p, "vtable"), "triple"),
+        &ok("crate::triple")
     );
 }
 

@@ -139,6 +139,13 @@ impl<'s> Walker<'s> {
             "attribute_item" => {}
             "inner_attribute_item" => items::visit_inner_attribute(self, node),
             "call_expression" => self.visit_call(node),
+            "field_initializer" => {
+                // `Vtable { poll: poll::<T, S>, .. }`
+                if let Some(value) = node.child_by_field_name("value") {
+                    self.visit_function_reference(&value);
+                }
+                self.walk_children(node);
+            }
             "macro_invocation" => macro_tokens::visit_macro(self, node),
             _ => self.walk_children(node),
         });
@@ -176,17 +183,22 @@ impl<'s> Walker<'s> {
         }
     }
 
-    /// A function passed by name (`.map(Self::decode)`, `.map_err(db_err)`, `get(health)`)
+    /// A function passed by name (`.map(Self::decode)`, `.map_err(db_err)`, `get(health)`),
+    /// or stored in a struct field (`Vtable { poll: poll::<T, S> }`),
     /// is recorded as a capture of it, so what only runs through such a reference is not
     /// dead code. A path (`a::b`) cannot be a local variable and is recorded at once; a plain
     /// name waits for [`Self::keep_function_references`]. Capitalised names are types,
     /// variants and constants.
     fn visit_function_reference(&mut self, arg: &Node<'_>) {
-        if arg.kind() == "reference_expression" {
+        let inner = match arg.kind() {
             // `timed(&parse)`
-            if let Some(value) = arg.child_by_field_name("value") {
-                self.visit_function_reference(&value);
-            }
+            "reference_expression" => arg.child_by_field_name("value"),
+            // `poll::<T, S>`
+            "generic_function" => arg.child_by_field_name("function"),
+            _ => None,
+        };
+        if let Some(inner) = inner {
+            self.visit_function_reference(&inner);
             return;
         }
         let (kind, qualifier, name) = match arg.kind() {
