@@ -2,7 +2,7 @@
 //!
 //! tree-sitter leaves macro arguments as flat token trees, yet `assert_eq!(f(x), 1)` or
 //! `format!("{}", v.len())` hold real calls. The scan recognises `name(`, `a::b(`, `.name(`
-//! and `name!(` token shapes. It cannot tell a call from, say, a tuple-struct pattern in a
+//! (each also with a turbofish, `.name::<T>(`) and `name!(` token shapes. It cannot tell a call from, say, a tuple-struct pattern in a
 //! `matches!` arm; such hits are still recorded (the resolver leaves them unresolved).
 
 use tree_sitter::Node;
@@ -75,6 +75,29 @@ fn token_args(tree: &Node<'_>) -> u32 {
     count_u32(commas + 1 - usize::from(trailing))
 }
 
+/// The index after a turbofish starting at `at` (`::<T, Vec<U>>` in `f::<T, Vec<U>>(x)`),
+/// or `at` itself when there is none (or it is not closed).
+fn after_turbofish(kids: &[Node<'_>], at: usize, src: &str) -> usize {
+    let opens = kids.get(at).is_some_and(|k| k.kind() == "::")
+        && kids.get(at + 1).is_some_and(|k| text(k, src) == "<");
+    if !opens {
+        return at;
+    }
+    let mut depth = 0i32;
+    for (j, k) in kids.iter().enumerate().skip(at + 1) {
+        match text(k, src) {
+            "<" => depth += 1,
+            ">" => depth -= 1,
+            ">>" => depth -= 2,
+            _ => {}
+        }
+        if depth <= 0 {
+            return if depth == 0 { j + 1 } else { at };
+        }
+    }
+    at
+}
+
 fn starts_with_paren(node: &Node<'_>, src: &str) -> bool {
     node.kind() == "token_tree" && text(node, src).starts_with('(')
 }
@@ -100,7 +123,10 @@ fn scan(w: &mut Walker<'_>, tree: Node<'_>) {
                     w.record(CallKind::Macro, Vec::new(), name.to_owned(), 0, None, k);
                     continue;
                 }
-                let Some(args) = next.filter(|n| starts_with_paren(n, w.src)) else {
+                let Some(args) = kids
+                    .get(after_turbofish(&kids, i + 1, w.src))
+                    .filter(|n| starts_with_paren(n, w.src))
+                else {
                     continue;
                 };
                 let arity = token_args(args);
