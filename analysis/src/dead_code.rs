@@ -287,7 +287,11 @@ fn module_level_targets(graph: &CallGraph, models: &[&FileModel]) -> Vec<MethodI
             let target_suffix = qualifier.join(".");
             let dotted_suffix = format!(".{target_suffix}");
             for m in by_name.get(&*call.name).into_iter().flatten() {
-                if u32::from(call.arity) < m.min_arity || u32::from(call.arity) > m.arity {
+                // Rust has no overloading by arity, and a reference (`#[serde(default =
+                // "f")]`) does not know it.
+                let arity_fits = file.language == Language::Rust
+                    || (m.min_arity..=m.arity).contains(&u32::from(call.arity));
+                if !arity_fits {
                     continue;
                 }
                 let matches = if qualifier.is_empty() {

@@ -349,3 +349,31 @@ fn also_unused() {}
     dead.sort();
     assert_eq!(dead, ["crate::also_unused", "crate::unused"]);
 }
+
+/// A function only serde's derive calls (`#[serde(default = "...")]`) is alive.
+#[test]
+fn serde_default_functions_are_alive() {
+    let source = br#"
+#[derive(Deserialize)]
+pub struct Query {
+    #[serde(default = "default_limit")]
+    limit: usize,
+}
+fn default_limit() -> usize { 50 }
+fn unused() {}
+"#;
+    let model = parse_source(
+        "src/lib.rs",
+        Language::Rust,
+        source,
+        &ParseOptions::default(),
+    )
+    .model;
+    let refs = [&model];
+    let graph = CallGraph::build(refs.iter().copied());
+    let dead: Vec<String> = find_dead_code(&graph, &refs, &DeadCodeRoots::default())
+        .into_iter()
+        .map(|f| f.symbol)
+        .collect();
+    assert_eq!(dead, ["crate::unused"]);
+}

@@ -72,7 +72,7 @@ pub struct FunctionId(pub u32);
 /// a different [`FileModel`] (its shape, or what the walkers find). A store that keeps models
 /// by content hash (the analysis cache, the CPG layer's build state) must also key them by
 /// this, or it would keep serving what an older extractor missed.
-pub const MODEL_VERSION: u32 = 6;
+pub const MODEL_VERSION: u32 = 7;
 
 /// Everything extracted from one file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

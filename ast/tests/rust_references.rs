@@ -76,3 +76,40 @@ fn run(values: Vec<u32>, limit: usize) -> Table {
     // `limit` and `values` are variables: no function of that name is defined or imported.
     assert_eq!(captures, ["decode", "double", "double", "health", "poll"]);
 }
+
+#[test]
+fn serde_attributes_name_functions() {
+    let m = parse(
+        r#"
+#[derive(Deserialize)]
+struct Query {
+    #[serde(default = "default_limit")]
+    limit: usize,
+    #[serde(rename = "q", skip_serializing_if = "Option::is_none", with = "text")]
+    query: Option<String>,
+    #[serde(deserialize_with = "crate::codec::decode")]
+    raw: Vec<u8>,
+}
+"#,
+    );
+    let references: Vec<(String, Vec<String>)> = m
+        .module_level_calls
+        .iter()
+        .filter(|c| c.capture)
+        .map(|c| {
+            (
+                c.name.to_string(),
+                c.qualifier.to_vec().into_iter().map(String::from).collect(),
+            )
+        })
+        .collect();
+    let names = |n: &str, q: &[&str]| (n.to_owned(), q.iter().map(|s| s.to_string()).collect());
+    assert_eq!(
+        references,
+        [
+            names("default_limit", &[]),
+            names("is_none", &["Option"]),
+            names("decode", &["crate", "codec"]),
+        ]
+    );
+}

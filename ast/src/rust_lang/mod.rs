@@ -136,7 +136,7 @@ impl<'s> Walker<'s> {
             "use_declaration" => items::visit_use(self, node),
             "extern_crate_declaration" => items::visit_extern_crate(self, node),
             "line_comment" | "block_comment" => items::visit_inner_doc(self, node),
-            "attribute_item" => {}
+            "attribute_item" => self.visit_serde_function_paths(node),
             "inner_attribute_item" => items::visit_inner_attribute(self, node),
             "call_expression" => self.visit_call(node),
             "field_initializer" => {
@@ -227,6 +227,61 @@ impl<'s> Walker<'s> {
         match kind {
             CallKind::Local => self.bare_references.push((self.sink(), call)),
             _ => self.b.add_call(self.sink(), call),
+        }
+    }
+
+    /// `#[serde(default = "default_limit", skip_serializing_if = "is_zero")]` names functions
+    /// serde's derive calls; each is recorded as a capture of it.
+    fn visit_serde_function_paths(&mut self, attribute: Node<'_>) {
+        const KEYS: [&str; 4] = [
+            "default",
+            "serialize_with",
+            "deserialize_with",
+            "skip_serializing_if",
+        ];
+        let source = text(&attribute, self.src);
+        let Some(body) = source
+            .strip_prefix("#[")
+            .map(str::trim_start)
+            .and_then(|b| b.strip_prefix("serde"))
+        else {
+            return;
+        };
+        for entry in body.split(',') {
+            let Some((key, value)) = entry.split_once('=') else {
+                continue;
+            };
+            let key = key.trim().trim_start_matches('(');
+            let Some(path) = value
+                .trim()
+                .strip_prefix('"')
+                .and_then(|v| v.split('"').next())
+            else {
+                continue;
+            };
+            if !KEYS.contains(&key) || path.is_empty() {
+                continue;
+            }
+            let mut segments: Vec<String> = path.split("::").map(str::to_owned).collect();
+            let name = segments.pop().unwrap_or_default();
+            let kind = if segments.is_empty() {
+                CallKind::Local
+            } else {
+                CallKind::Remote
+            };
+            let qualifier = self.b.path(&segments);
+            let call = Call {
+                kind,
+                qualifier,
+                name: self.b.name(&name),
+                arity: 0,
+                piped: false,
+                capture: true,
+                receiver: None,
+                span: Span::of(&attribute),
+                module: self.current_module(),
+            };
+            self.b.add_call(self.sink(), call);
         }
     }
 
