@@ -8,7 +8,11 @@
 //! name (by its last alias segments) or, unqualified, of their own module. Dynamic calls
 //! (`apply/3`, `mod.fun()`) cannot be followed: their targets may be reported, which is why
 //! findings are notes, not warnings. Functions with syntax errors (their calls may be
-//! incomplete), generated names (`def unquote(name)`) and Rust signatures are never reported.
+//! incomplete), generated names (`def unquote(name)`) and Rust signatures are never reported,
+//! nor Rust functions marked `#[allow(dead_code)]`. Rust functions sharing a name in one module
+//! (`#[cfg]` alternatives) keep each other alive. References that are not calls count as
+//! calls: captures (`&fun/2`, `.map(decode)`), function plugs and named setups (`plug :auth`,
+//! `setup :start_repo`), functions stored in struct fields or named in `#[serde(...)]`.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
@@ -41,7 +45,9 @@ pub struct DeadCodeRoots {
     pub phoenix_actions: bool,
     /// Rust `main`.
     pub main: bool,
-    /// Rust `#[test]`, `#[<runtime>::test]` and `#[bench]` functions.
+    /// Rust `#[test]`, `#[bench]` and test-harness functions: `#[tokio::test]`, `#[rstest]`,
+    /// `#[test_case(..)]`, any attribute whose last segment ends in `_test` or starts with
+    /// `test_` (`#[wasm_bindgen_test]`, tokio's `#[maybe_tokio_test]`).
     pub tests: bool,
     /// Rust methods of `impl Trait for Type` blocks and default methods of traits: they are
     /// called through the trait, which the call graph does not resolve.
