@@ -35,6 +35,19 @@ fn dead(roots: &DeadCodeRoots) -> Vec<String> {
     names
 }
 
+/// Dead functions of one source file (default roots), sorted.
+fn dead_in(path: &str, language: Language, source: &[u8]) -> Vec<String> {
+    let model = parse_source(path, language, source, &ParseOptions::default()).model;
+    let refs = [&model];
+    let graph = CallGraph::build(refs.iter().copied());
+    let mut names: Vec<String> = find_dead_code(&graph, &refs, &DeadCodeRoots::default())
+        .into_iter()
+        .map(|f| f.symbol)
+        .collect();
+    names.sort();
+    names
+}
+
 #[test]
 fn default_roots_leave_only_the_truly_unused() {
     let found = dead(&DeadCodeRoots::default());
@@ -232,19 +245,7 @@ fn phoenix_style_references_keep_private_functions_alive() {
   defp unused(conn), do: conn
 end
 "#;
-    let model = parse_source(
-        "lib/web/router.ex",
-        Language::Elixir,
-        source,
-        &ParseOptions::default(),
-    )
-    .model;
-    let refs = vec![&model];
-    let graph = CallGraph::build(refs.iter().copied());
-    let dead: Vec<String> = find_dead_code(&graph, &refs, &DeadCodeRoots::default())
-        .into_iter()
-        .map(|f| f.symbol)
-        .collect();
+    let dead = dead_in("lib/web/router.ex", Language::Elixir, source);
     assert_eq!(dead, ["Web.Router.unused/1"]);
 }
 
@@ -295,19 +296,7 @@ fn kept_for_later() {}
 fn also_kept() {}
 fn really_dead() {}
 "#;
-    let model = parse_source(
-        "src/lib.rs",
-        Language::Rust,
-        source,
-        &ParseOptions::default(),
-    )
-    .model;
-    let refs = [&model];
-    let graph = CallGraph::build(refs.iter().copied());
-    let dead: Vec<String> = find_dead_code(&graph, &refs, &DeadCodeRoots::default())
-        .into_iter()
-        .map(|f| f.symbol)
-        .collect();
+    let dead = dead_in("src/lib.rs", Language::Rust, source);
     assert_eq!(dead, ["crate::really_dead"]);
 }
 
@@ -333,20 +322,7 @@ fn unused() {}
 #[testing_only]
 fn also_unused() {}
 "#;
-    let model = parse_source(
-        "tests/it.rs",
-        Language::Rust,
-        source,
-        &ParseOptions::default(),
-    )
-    .model;
-    let refs = [&model];
-    let graph = CallGraph::build(refs.iter().copied());
-    let mut dead: Vec<String> = find_dead_code(&graph, &refs, &DeadCodeRoots::default())
-        .into_iter()
-        .map(|f| f.symbol)
-        .collect();
-    dead.sort();
+    let dead = dead_in("tests/it.rs", Language::Rust, source);
     assert_eq!(dead, ["crate::also_unused", "crate::unused"]);
 }
 
@@ -362,18 +338,6 @@ pub struct Query {
 fn default_limit() -> usize { 50 }
 fn unused() {}
 "#;
-    let model = parse_source(
-        "src/lib.rs",
-        Language::Rust,
-        source,
-        &ParseOptions::default(),
-    )
-    .model;
-    let refs = [&model];
-    let graph = CallGraph::build(refs.iter().copied());
-    let dead: Vec<String> = find_dead_code(&graph, &refs, &DeadCodeRoots::default())
-        .into_iter()
-        .map(|f| f.symbol)
-        .collect();
+    let dead = dead_in("src/lib.rs", Language::Rust, source);
     assert_eq!(dead, ["crate::unused"]);
 }

@@ -34,6 +34,15 @@ fn summary(c: &Call) -> (String, CallKind, u8, bool) {
     (c.name.to_string(), c.kind, c.arity, c.capture)
 }
 
+/// The references (captures) made outside any function, in source order.
+fn module_level_references(m: &FileModel) -> Vec<(String, CallKind, u8, bool)> {
+    m.module_level_calls
+        .iter()
+        .filter(|c| c.capture)
+        .map(summary)
+        .collect()
+}
+
 #[test]
 fn calls_inside_parenthesised_capture_bodies() {
     let m = parse(
@@ -105,12 +114,7 @@ fn function_plugs_reference_local_two_arity_functions() {
 end
 "#,
     );
-    let references: Vec<_> = m
-        .module_level_calls
-        .iter()
-        .filter(|c| c.capture)
-        .map(summary)
-        .collect();
+    let references = module_level_references(&m);
     let local = |n: &str| (n.to_owned(), CallKind::Local, 2, true);
     assert_eq!(
         references,
@@ -148,12 +152,7 @@ fn named_exunit_setups_reference_local_one_arity_functions() {
 end
 ",
     );
-    let references: Vec<_> = m
-        .module_level_calls
-        .iter()
-        .filter(|c| c.capture)
-        .map(summary)
-        .collect();
+    let references = module_level_references(&m);
     let local = |n: &str| (n.to_owned(), CallKind::Local, 1, true);
     assert_eq!(
         references,

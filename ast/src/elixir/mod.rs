@@ -538,18 +538,7 @@ impl<'s> Walker<'s> {
         match left.kind() {
             "identifier" => {
                 let name = text(&left, self.src).to_owned();
-                self.record(
-                    Callee {
-                        kind: CallKind::Local,
-                        qualifier: Vec::new(),
-                        name,
-                        receiver: None,
-                    },
-                    arity,
-                    false,
-                    true,
-                    operand,
-                );
+                self.record_local_capture(name, arity, operand);
                 true
             }
             "call" => {
@@ -619,19 +608,19 @@ impl<'s> Walker<'s> {
         };
         for atom in named.into_iter().filter(|n| n.kind() == "atom") {
             let name = text(&atom, self.src).trim_start_matches(':').to_owned();
-            self.record(
-                Callee {
-                    kind: CallKind::Local,
-                    qualifier: Vec::new(),
-                    name,
-                    receiver: None,
-                },
-                arity,
-                false,
-                true,
-                &atom,
-            );
+            self.record_local_capture(name, arity, &atom);
         }
+    }
+
+    /// A reference to the local function `name/arity`, written at `node`.
+    fn record_local_capture(&mut self, name: String, arity: u32, node: &Node<'_>) {
+        let callee = Callee {
+            kind: CallKind::Local,
+            qualifier: Vec::new(),
+            name,
+            receiver: None,
+        };
+        self.record(callee, arity, false, true, node);
     }
 
     /// `@name value` in a module body: docs and function attributes wait for the next

@@ -212,21 +212,31 @@ impl<'s> Walker<'s> {
         if constructor_or(&name, kind) == CallKind::Constructor || name == "self" {
             return;
         }
-        let qualifier = self.b.path(&qualifier);
-        let call = Call {
+        let call = self.reference(kind, &qualifier, &name, arg);
+        match kind {
+            CallKind::Local => self.bare_references.push((self.sink(), call)),
+            _ => self.b.add_call(self.sink(), call),
+        }
+    }
+
+    /// A reference to a function (a capture: arity unknown) written at `node`.
+    fn reference(
+        &mut self,
+        kind: CallKind,
+        qualifier: &[String],
+        name: &str,
+        node: &Node<'_>,
+    ) -> Call {
+        Call {
             kind,
-            qualifier,
-            name: self.b.name(&name),
+            qualifier: self.b.path(qualifier),
+            name: self.b.name(name),
             arity: 0,
             piped: false,
             capture: true,
             receiver: None,
-            span: Span::of(arg),
+            span: Span::of(node),
             module: self.current_module(),
-        };
-        match kind {
-            CallKind::Local => self.bare_references.push((self.sink(), call)),
-            _ => self.b.add_call(self.sink(), call),
         }
     }
 
@@ -269,18 +279,7 @@ impl<'s> Walker<'s> {
             } else {
                 CallKind::Remote
             };
-            let qualifier = self.b.path(&segments);
-            let call = Call {
-                kind,
-                qualifier,
-                name: self.b.name(&name),
-                arity: 0,
-                piped: false,
-                capture: true,
-                receiver: None,
-                span: Span::of(&attribute),
-                module: self.current_module(),
-            };
+            let call = self.reference(kind, &segments, &name, &attribute);
             self.b.add_call(self.sink(), call);
         }
     }
